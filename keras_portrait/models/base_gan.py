@@ -1,0 +1,147 @@
+"""The plumbing every GAN family shares: compile, trackers, seeds, sub-steps, serialization."""
+
+import keras
+import tensorflow as tf
+
+
+class BaseGAN(keras.Model):
+    """A `keras.Model` that trains two players with `fit` and a custom `train_step`.
+
+    A family subclass builds its networks in `__init__`, lists them in `generators` and
+    `discriminators`, names its logged losses in `LOSS_NAMES` and writes `discriminator_step`
+    and `generator_step`. Each sub-step computes its losses under its own `tf.GradientTape` and
+    calls `apply_gradients(tape, loss, networks, optimizer)`, which updates only those networks.
+
+    Losses are means over the examples a replica sees; `apply_gradients` divides them by the
+    number of replicas, so that the summed update of `tf.distribute` strategies equals the update
+    of one device on the same global batch. Random draws (`normal`, `uniform`) are made for the
+    global batch from the model's seed generator and each replica takes its own slice, so a
+    strategy changes neither the noise nor the result.
+
+    Args:
+        discriminator_steps: int. Discriminator updates per generator update. Defaults to `1`.
+        seed: int or None. Seed of the model's `keras.random.SeedGenerator`.
+    """
+
+    LOSS_NAMES = ()
+
+    def __init__(self, discriminator_steps=1, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if discriminator_steps < 1:
+            raise ValueError(
+                "`discriminator_steps` must be >= 1. "
+                f"Received: discriminator_steps={discriminator_steps}"
+            )
+        self.discriminator_steps = discriminator_steps
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.LOSS_NAMES}
+
+    # --- what a family provides -------------------------------------------------------------
+    @property
+    def generators(self):
+        """The generator-side networks (list of models), trained by `g_optimizer`."""
+        raise NotImplementedError
+
+    @property
+    def discriminators(self):
+        """The discriminator-side networks (list of models), trained by `d_optimizer`."""
+        raise NotImplementedError
+
+    def default_optimizers(self):
+        """The paper's (generator, discriminator) optimizers, used when compile() gets none."""
+        raise NotImplementedError
+
+    def discriminator_step(self, batch):
+        raise NotImplementedError
+
+    def generator_step(self, batch):
+        raise NotImplementedError
+
+    # --- compile ------------------------------------------------------------------------------
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Sets one optimizer per player (the family's paper defaults when None)."""
+        super().compile(**kwargs)
+        default_g, default_d = self.default_optimizers()
+        self.g_optimizer = g_optimizer if g_optimizer is not None else default_g
+        self.d_optimizer = d_optimizer if d_optimizer is not None else default_d
+        self._gan_compile_kwargs = kwargs
+        # Optimizer slots are created here, outside any distributed function: created lazily
+        # inside a replica context, they break the step under MirroredStrategy.
+        self.g_optimizer.build(self._variables_of(self.generators))
+        self.d_optimizer.build(self._variables_of(self.discriminators))
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False) or not hasattr(self, "g_optimizer"):
+            return {}
+        return {
+            "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
+            "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+            **{k: v for k, v in self._gan_compile_kwargs.items() if k in ("jit_compile",)},
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        self.compile(
+            g_optimizer=keras.optimizers.deserialize(config.pop("g_optimizer")),
+            d_optimizer=keras.optimizers.deserialize(config.pop("d_optimizer")),
+            **config,
+        )
+
+    # --- training -----------------------------------------------------------------------------
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def train_step(self, batch):
+        for _ in range(self.discriminator_steps):
+            self.discriminator_step(batch)
+        self.generator_step(batch)
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras reduces multi-worker logs with a MEAN over axis 0, which fails on scalars
+            # (keras-team/keras#20585): hand it shape-[1] values, which it reduces to scalars.
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
+
+    def track(self, **losses):
+        """Updates the Mean tracker of each named loss."""
+        for name, value in losses.items():
+            self.trackers[name].update_state(value)
+
+    def apply_gradients(self, tape, loss, networks, optimizer):
+        """Gradients of `loss` for `networks` only, scaled for the strategy, then one update."""
+        variables = self._variables_of(networks)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        gradients = tape.gradient(loss, variables)
+        if replicas > 1:
+            gradients = [None if g is None else g / replicas for g in gradients]
+        optimizer.apply_gradients(zip(gradients, variables))
+
+    @staticmethod
+    def _variables_of(networks):
+        return [v for net in networks for v in net.trainable_variables]
+
+    # --- strategy-invariant randomness --------------------------------------------------------
+    def normal(self, batch_size, shape):
+        """Standard normal draws of `shape` per example, the same under any strategy."""
+        return self._replica_slice(batch_size, shape, keras.random.normal)
+
+    def uniform(self, batch_size, shape):
+        """Uniform [0, 1) draws of `shape` per example, the same under any strategy."""
+        return self._replica_slice(batch_size, shape, keras.random.uniform)
+
+    def _replica_slice(self, batch_size, shape, draw):
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        replica = context.replica_id_in_sync_group if context is not None else 0
+        values = draw((batch_size * replicas, *shape), seed=self.seed_generator)
+        return values[replica * batch_size : (replica + 1) * batch_size]
+
+    # --- serialization ------------------------------------------------------------------------
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "discriminator_steps": self.discriminator_steps,
+            "seed": self.seed,
+        }
