@@ -1,3 +1,13 @@
 """keras_portrait: a Keras 3 / TensorFlow model zoo of portrait GANs."""
 
 __version__ = "0.1.0"
+
+from keras_portrait import labels
+from keras_portrait import layers
+from keras_portrait import losses
+from keras_portrait.grids import image_grid
+from keras_portrait.grids import save_image
+from keras_portrait.grids import to_uint8
+from keras_portrait.models import DCGAN
+from keras_portrait.models import WGANGP
+from keras_portrait.models import BaseGAN

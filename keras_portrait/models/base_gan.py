@@ -52,6 +52,10 @@ class BaseGAN(keras.Model):
         """The paper's (generator, discriminator) optimizers, used when compile() gets none."""
         raise NotImplementedError
 
+    def sample_inputs(self, n, seed=None):
+        """`n` inputs of `call()` for sample grids: latents, or fixed images of a dataset."""
+        raise NotImplementedError
+
     def discriminator_step(self, batch):
         raise NotImplementedError
 

@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_portrait import losses
+from keras_portrait.grids import to_uint8
 from keras_portrait.models.base_gan import BaseGAN
 from keras_portrait.networks.dcgan import dcgan_discriminator
 from keras_portrait.networks.dcgan import dcgan_generator
@@ -127,14 +128,18 @@ class DCGAN(BaseGAN):
         self.track(g_loss=loss)
 
     # --- inference ----------------------------------------------------------------------------
+    def sample_inputs(self, n, seed=None):
+        """`n` latent vectors from the model's seed generator (or a fresh one of `seed`)."""
+        generator = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        return keras.random.normal((n, self.latent_dim), seed=generator)
+
     def generate(self, n, seed=None, batch_size=64):
         """`n` uint8 images (n, H, W, 3). With `seed`, the same images on every call."""
-        generator = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
-        images = []
-        for start in range(0, n, batch_size):
-            count = min(batch_size, n - start)
-            latents = keras.random.normal((count, self.latent_dim), seed=generator)
-            images.append(to_uint8(self.generator(latents, training=False)))
+        latents = self.sample_inputs(n, seed)
+        images = [
+            to_uint8(self.generator(latents[start : start + batch_size], training=False))
+            for start in range(0, n, batch_size)
+        ]
         return np.concatenate(images, axis=0)
 
     def get_config(self):
@@ -153,12 +158,6 @@ class DCGAN(BaseGAN):
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
-
-
-def to_uint8(images):
-    """[-1, 1] float images → uint8 [0, 255] numpy arrays."""
-    images = keras.ops.convert_to_numpy(images)
-    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
 def _images(batch):
