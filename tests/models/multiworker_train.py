@@ -1,7 +1,8 @@
 """One worker of a 2-worker MultiWorkerMirroredStrategy run on localhost.
 
-Usage: multiworker_train.py FAMILY OUT.npz (TF_CONFIG set by the caller). Trains a tiny GAN for
-3 steps on a global batch of 8 and saves the final weights of every network.
+Usage: multiworker_train.py FAMILY OUT.npz [single] (TF_CONFIG set by the caller). Trains a tiny
+GAN for 3 steps on a global batch of 8 and saves the final weights of every network. With
+`single`, trains the same on the default strategy (one device), for comparison.
 """
 
 import sys
@@ -10,8 +11,11 @@ import numpy as np
 import tensorflow as tf
 
 
-def main(family, out):
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+def main(family, out, single=False):
+    if single:
+        strategy = tf.distribute.get_strategy()
+    else:
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
     import keras
 
     from keras_portrait.models import DCGAN, WGANGP
@@ -30,4 +34,4 @@ def main(family, out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], single=sys.argv[3:] == ["single"])

@@ -1,0 +1,139 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from harness import check_train_step
+
+from keras_portrait.models import DCGAN
+from keras_portrait.models import WGANGP
+
+HERE = os.path.dirname(__file__)
+FAMILIES = {"dcgan": DCGAN, "wgan-gp": WGANGP}
+
+
+def _images(n=4, size=32):
+    return np.random.default_rng(0).uniform(-1, 1, (n, size, size, 3)).astype("float32")
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_train_step_moves_both_players(family):
+    gan = FAMILIES[family](image_size=32, latent_dim=16, filters=8, seed=1)
+    gan.compile()
+    logs = check_train_step(gan, _images())
+    assert set(gan.LOSS_NAMES) <= set(logs)
+
+
+def test_wgan_gp_defaults_are_the_papers():
+    gan = WGANGP(image_size=32, latent_dim=16, filters=8)
+    gan.compile()
+    assert gan.discriminator_steps == 5
+    assert gan.gradient_penalty_weight == 10.0
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert gan.d_optimizer.beta_1 == 0.0 and gan.d_optimizer.beta_2 == 0.9
+    # The critic has no batch normalization: the gradient penalty is per example.
+    assert not [l for l in gan.discriminator.layers if "normalization" in type(l).__name__.lower()]
+
+
+def test_dcgan_defaults_are_the_papers():
+    gan = DCGAN(image_size=32, latent_dim=16, filters=8)
+    gan.compile()
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert gan.g_optimizer.beta_1 == 0.5
+    assert gan.generator.output_shape == (None, 32, 32, 3)
+    assert gan.discriminator.output_shape == (None, 1)
+
+
+def test_portrait80_preset_is_the_seed_network():
+    gan = DCGAN.from_preset("portrait80")
+    assert gan.generator.output_shape == (None, 80, 80, 3)
+    assert gan.latent_dim == 100
+    # Dense 100→10·10·256 (no bias) + BN(25600) ; ConvT 256→128 5×5 ; BN(128) ;
+    # ConvT 128→64 5×5 ; BN(64) ; ConvT 64→3 5×5 — BN counts γ, β, moving mean and variance.
+    expected_g = 100 * 25600 + 4 * 25600 + 25 * 256 * 128 + 4 * 128 + 25 * 128 * 64 + 4 * 64
+    expected_g += 25 * 64 * 3
+    assert gan.generator.count_params() == expected_g == 3_691_968
+    # Conv 3→64 5×5 + bias ; Conv 64→128 5×5 + bias ; Dense 20·20·128 → 1 + bias.
+    expected_d = (75 * 64 + 64) + (25 * 64 * 128 + 128) + (20 * 20 * 128 + 1)
+    assert gan.discriminator.count_params() == expected_d == 260_993
+
+
+def test_generate_is_uint8_and_seeded():
+    gan = DCGAN(image_size=16, latent_dim=8, filters=4, seed=0)
+    first = gan.generate(5, seed=3, batch_size=2)
+    assert first.shape == (5, 16, 16, 3) and first.dtype == np.uint8
+    np.testing.assert_array_equal(first, gan.generate(5, seed=3))
+    assert not np.array_equal(first, gan.generate(5, seed=4))
+
+
+def test_argument_errors():
+    with pytest.raises(ValueError, match="image_size"):
+        DCGAN(image_size=48)
+    with pytest.raises(ValueError, match="discriminator_steps"):
+        DCGAN(image_size=16, discriminator_steps=0)
+    with pytest.raises(ValueError, match="preset"):
+        DCGAN.from_preset("nope")
+
+
+def _run(args, env=None):
+    result = subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=600, env=env
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_mirrored_strategy_trains_like_one_device(family):
+    out = _run([os.path.join(HERE, "strategy_equivalence.py"), family])
+    diff = float(out.split("max_abs_diff=")[1].split()[0])
+    assert diff <= 1e-5
+
+
+def _free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+@pytest.mark.slow
+def test_multi_worker_mirrored_on_localhost(tmp_path):
+    ports = _free_ports(2)
+    workers = [f"127.0.0.1:{p}" for p in ports]
+    processes = []
+    for index in range(2):
+        env = dict(os.environ)
+        env["TF_CONFIG"] = json.dumps(
+            {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        )
+        script = os.path.join(HERE, "multiworker_train.py")
+        out = str(tmp_path / f"worker{index}.npz")
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, script, "dcgan", out],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for process in processes:
+        _, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, stderr[-3000:]
+    single = str(tmp_path / "single.npz")
+    _run([os.path.join(HERE, "multiworker_train.py"), "dcgan", single, "single"])
+    first, second, alone = (np.load(tmp_path / f"{n}.npz") for n in ("worker0", "worker1", "single"))
+    assert first.files and first.files == second.files == alone.files
+    for key in first.files:
+        assert np.all(np.isfinite(first[key]))
+        np.testing.assert_array_equal(first[key], second[key])
+        # Two workers on a global batch of 8 train like one device on that batch.
+        np.testing.assert_allclose(first[key], alone[key], atol=1e-5)
