@@ -35,6 +35,8 @@ def dcgan_generator(image_size=64, latent_dim=100, filters=64, norm="batch", nam
     """DCGAN generator: z → 4×4×(filters·2^(n−1)) → n transposed convs (stride 2) → tanh image.
 
     Each upsampling halves the filters, with normalization and ReLU; the last maps to 3 channels.
+    With normalization the layers have no bias, as in the reference implementation: at 64² with
+    latent 100 and 64 filters the trainable parameters are 3,576,704.
 
     Args:
         image_size: int. Output side, a power of two >= 8. Defaults to `64`.
@@ -63,8 +65,8 @@ def dcgan_generator(image_size=64, latent_dim=100, filters=64, norm="batch", nam
         layer = _norm(norm, f"up{i}_norm")
         x = keras.layers.ReLU()(layer(x) if layer else x)
     image = keras.layers.Conv2DTranspose(
-        3, 4, strides=2, padding="same", activation="tanh", kernel_initializer=_init(),
-        name="to_rgb",
+        3, 4, strides=2, padding="same", activation="tanh", use_bias=norm == "none",
+        kernel_initializer=_init(), name="to_rgb",
     )(x)
     return keras.Model(z, image, name=name)
 
@@ -73,7 +75,9 @@ def dcgan_discriminator(image_size=64, filters=64, norm="batch", name="discrimin
     """DCGAN discriminator: strided 4×4 convs with LeakyReLU(0.2) down to 4×4, then one logit.
 
     No normalization on the first layer (the paper). WGAN-GP's critic takes `norm="none"` or
-    `"layer"`, since batch statistics would break the per-example gradient penalty.
+    `"layer"`, since batch statistics would break the per-example gradient penalty. With
+    normalization the layers have no bias, as in the reference implementation: at 64² with 64
+    filters the trainable parameters are 2,765,568.
 
     Args:
         image_size: int. Input side, a power of two >= 8. Defaults to `64`.
@@ -90,14 +94,16 @@ def dcgan_discriminator(image_size=64, filters=64, norm="batch", name="discrimin
     channels = filters
     for i in range(steps):
         x = keras.layers.Conv2D(
-            channels, 4, strides=2, padding="same", use_bias=i == 0 or norm == "none",
+            channels, 4, strides=2, padding="same", use_bias=norm == "none",
             kernel_initializer=_init(), name=f"down{i}",
         )(x)
         layer = _norm(norm, f"down{i}_norm") if i > 0 else None
         x = keras.layers.LeakyReLU(0.2)(layer(x) if layer else x)
         channels *= 2
     x = keras.layers.Flatten()(x)
-    logit = keras.layers.Dense(1, kernel_initializer=_init(), name="logit")(x)
+    logit = keras.layers.Dense(
+        1, use_bias=norm == "none", kernel_initializer=_init(), name="logit"
+    )(x)
     return keras.Model(image, logit, name=name)
 
 

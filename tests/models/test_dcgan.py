@@ -47,6 +47,18 @@ def test_dcgan_defaults_are_the_papers():
     assert gan.discriminator.output_shape == (None, 1)
 
 
+def _trainable(network):
+    return sum(int(np.prod(w.shape)) for w in network.trainable_weights)
+
+
+def test_dcgan_64_matches_the_reference_parameter_counts():
+    # The reference DCGAN (ngf = ndf = 64, nz = 100, no conv biases, affine batch norm):
+    # G 3,576,704 and D 2,765,568 trainable parameters.
+    gan = DCGAN(image_size=64)
+    assert _trainable(gan.generator) == 3_576_704
+    assert _trainable(gan.discriminator) == 2_765_568
+
+
 def test_portrait80_preset_is_the_seed_network():
     gan = DCGAN.from_preset("portrait80")
     assert gan.generator.output_shape == (None, 80, 80, 3)
