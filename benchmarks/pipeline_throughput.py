@@ -24,6 +24,7 @@ from PIL import Image, ImageOps
 
 from keras_portrait.data.folder import image_folder
 from keras_portrait.data.scan import scan_folder
+from keras_portrait.layers import InstanceNormalization, ReflectionPadding2D
 
 FACES = "/work/shared/data/faces"
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "pipeline_throughput.json")
@@ -68,11 +69,11 @@ def time_pipeline(folder, image_size, batch_size, augment, images):
 # --- A CycleGAN-shaped train step (benchmark stand-in until keras_portrait.CycleGAN exists) ---
 
 def _reflect(x, pad):
-    return keras.layers.Lambda(lambda t: tf.pad(t, [[0, 0], [pad, pad], [pad, pad], [0, 0]], "REFLECT"))(x)
+    return ReflectionPadding2D(pad)(x)
 
 
 def _norm(x):
-    return keras.layers.GroupNormalization(groups=-1, center=False, scale=False)(x)
+    return InstanceNormalization()(x)
 
 
 def resnet_generator(filters=64, blocks=9):

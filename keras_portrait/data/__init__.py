@@ -1,0 +1,18 @@
+"""Data: folders of images, label files and SynthPortraits as `tf.data` pipelines."""
+
+from keras_portrait.data.folder import image_folder
+from keras_portrait.data.folder import labeled
+from keras_portrait.data.folder import unpaired
+from keras_portrait.data.scan import scan_folder
+from keras_portrait.data.scan_report import ScanReport
+from keras_portrait.data.synth import HAIR_COLORS
+from keras_portrait.data.synth import HAIR_STYLES
+from keras_portrait.data.synth import SynthPortraits
+from keras_portrait.data.synth.contact_sheet import contact_sheet
+from keras_portrait.data.synth.styles import STYLES
+from keras_portrait.data.synth_dataset import FAMILIES
+from keras_portrait.data.synth_dataset import METADATA_NAMES
+from keras_portrait.data.synth_dataset import STARGAN_ATTRIBUTES
+from keras_portrait.data.synth_dataset import synth_portraits
+from keras_portrait.data.synth_folder import write_synth_folder
+from keras_portrait.data import synth_tfds  # noqa: F401  (registers the TFDS builder)

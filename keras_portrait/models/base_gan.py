@@ -143,6 +143,20 @@ class BaseGAN(keras.Model):
         return values[replica * batch_size : (replica + 1) * batch_size]
 
     # --- serialization ------------------------------------------------------------------------
+    _SEED_STATE_KEY = "seed_generator_state"
+
+    def save_own_variables(self, store):
+        # Keras saves no SeedGenerator state (it is not a KerasSaveable): without it, a model
+        # restored from a backup or a .keras file would draw the noise of a fresh model.
+        super().save_own_variables(store)
+        store[self._SEED_STATE_KEY] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        if self._SEED_STATE_KEY in store:  # files written before the state was saved lack it
+            self.seed_generator.state.assign(store[self._SEED_STATE_KEY])
+        own = {key: store[key] for key in store.keys() if key != self._SEED_STATE_KEY}
+        super().load_own_variables(own)
+
     def get_config(self):
         return {
             **super().get_config(),

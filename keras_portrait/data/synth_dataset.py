@@ -1,0 +1,233 @@
+"""SynthPortraits as `tf.data` pipelines, one element structure per GAN family (DESIGN.md §3).
+
+Every element is rendered on the fly from its index, so a dataset is fully determined by
+(`seed`, `num_examples`, the arguments): the same call gives the same images on any machine.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from keras_portrait.data.synth import AGE_RANGE
+from keras_portrait.data.synth import SynthPortraits
+
+FAMILIES = ("dcgan", "wgan-gp", "cyclegan", "stargan", "gaugan", "rotation")
+
+# Metadata of the GauGAN family, in this order: age scaled to [0, 1] over SynthPortraits'
+# AGE_RANGE, gender presentation in [0, 1], glasses in {0, 1}.
+METADATA_NAMES = ("age", "gender", "glasses")
+
+# The CelebA attributes of the StarGAN reference configuration (c_dim=5), read off the render's
+# labels: black / blond / brown hair from the hair colour (other colours: none of the three),
+# male = gender presentation > 0.5, young = age < 40.
+STARGAN_ATTRIBUTES = ("black_hair", "blond_hair", "brown_hair", "male", "young")
+_CELEBA_HAIR = {"black_hair": ("black",), "blond_hair": ("blonde", "platinum"),
+                "brown_hair": ("brown", "dark_brown")}
+
+
+def metadata_vector(attributes):
+    """The GauGAN metadata vector (METADATA_NAMES) of a render's `attributes` dict."""
+    low, high = AGE_RANGE
+    age = (float(attributes["age"]) - low) / (high - low)
+    return np.array(
+        [np.clip(age, 0.0, 1.0), float(attributes["gender"]), float(attributes["glasses"])],
+        dtype=np.float32,
+    )
+
+
+def stargan_attribute_vector(attributes):
+    """The multi-hot STARGAN_ATTRIBUTES vector of a render's `attributes` dict."""
+    hair = attributes["hair_color"]
+    return np.array(
+        [hair in colors for colors in _CELEBA_HAIR.values()]
+        + [float(attributes["gender"]) > 0.5, float(attributes["age"]) < 40.0],
+        dtype=np.float32,
+    )
+
+
+def _to_float(image):
+    return image.astype(np.float32) / 127.5 - 1.0
+
+
+class _FamilyRenderer:
+    """Renders element `index` of a family as a tuple of numpy arrays (the flat tf.data output)."""
+
+    def __init__(
+        self, family, image_size, seed, style, style_b, labels, yaw_range, target_yaw_range
+    ):
+        self.portraits = SynthPortraits(seed=seed)
+        self.family = family
+        self.size = image_size
+        self.style = style
+        self.style_b = style_b
+        self.labels = labels
+        self.yaw_range = yaw_range
+        self.target_yaw_range = target_yaw_range
+        # Domain B of CycleGAN is drawn from other indices so the two sides stay unpaired.
+        self.offset = 1_000_003
+
+    def sample(self, index, style):
+        return self.portraits.sample(index, size=self.size, style=style, yaw_range=self.yaw_range)
+
+    def __call__(self, index):
+        index = int(index)
+        if self.family in ("dcgan", "wgan-gp"):
+            return (_to_float(self.sample(index, self.style)["image"]),)
+        if self.family == "cyclegan":
+            a = self.sample(index, self.style)["image"]
+            b = self.sample(index + self.offset, self.style_b)["image"]
+            return _to_float(a), _to_float(b)
+        if self.family == "stargan":
+            s = self.sample(index, self.style)
+            if self.labels == "expression":
+                label = np.int32(s["expression"])
+            else:
+                label = stargan_attribute_vector(s["attributes"])
+            return _to_float(s["image"]), label
+        if self.family == "gaugan":
+            s = self.sample(index, self.style)
+            return _to_float(s["image"]), s["mask"].astype(np.int32), metadata_vector(
+                s["attributes"]
+            )
+        return self._rotation_pair(index)
+
+    def _rotation_pair(self, index):
+        source = self.sample(index, self.style)
+        rng = np.random.default_rng((self.portraits.seed, index, 7))
+        target_yaw = float(rng.uniform(*self.target_yaw_range))
+        target = self.portraits.render(**_controls(source, yaw=target_yaw, size=self.size))
+        return (
+            _to_float(source["image"]),
+            _to_float(target["image"]),
+            source["pose"].astype(np.float32),
+            target["pose"].astype(np.float32),
+        )
+
+
+def _controls(sample, yaw, size):
+    """The render() arguments that reproduce `sample` at another yaw."""
+    _, pitch, roll = (float(v) for v in sample["pose"])
+    attributes = sample["attributes"]
+    return dict(
+        identity=sample["identity"],
+        expression=sample["expression"],
+        intensity=sample["intensity"],
+        yaw=yaw,
+        pitch=pitch,
+        roll=roll,
+        style=sample["style"],
+        size=size,
+        glasses=attributes["glasses"],
+        hair_color=attributes["hair_color"],
+        age=attributes["age"],
+        gender=attributes["gender"],
+        light=sample["light"],
+        background=sample["background"],
+    )
+
+
+def _signature(family, size, labels):
+    image = tf.TensorSpec((size, size, 3), tf.float32)
+    if family in ("dcgan", "wgan-gp"):
+        return (image,)
+    if family == "cyclegan":
+        return (image, image)
+    if family == "stargan":
+        if labels == "expression":
+            return (image, tf.TensorSpec((), tf.int32))
+        return (image, tf.TensorSpec((len(STARGAN_ATTRIBUTES),), tf.float32))
+    if family == "gaugan":
+        return (
+            image,
+            tf.TensorSpec((size, size), tf.int32),
+            tf.TensorSpec((len(METADATA_NAMES),), tf.float32),
+        )
+    pose = tf.TensorSpec((3,), tf.float32)
+    return (image, image, pose, pose)
+
+
+def _structure(family, parts):
+    if family in ("dcgan", "wgan-gp"):
+        return parts[0]
+    if family in ("cyclegan", "stargan"):
+        return tuple(parts)
+    if family == "gaugan":
+        return {"image": parts[0], "mask": parts[1], "metadata": parts[2]}
+    keys = ("source", "target", "source_pose", "target_pose")
+    return dict(zip(keys, parts))
+
+
+def synth_portraits(
+    family="dcgan",
+    image_size=64,
+    batch_size=32,
+    num_examples=4096,
+    seed=0,
+    style="photo",
+    style_b="painting",
+    labels="expression",
+    yaw_range=(-30.0, 30.0),
+    target_yaw_range=(-60.0, 60.0),
+    shuffle=True,
+    cache=False,
+    drop_remainder=True,
+    repeat=False,
+):
+    """A batched `tf.data.Dataset` of SynthPortraits in the element structure of a GAN family.
+
+    Images are float32 in [-1, 1]; masks int32 class ids (`keras_portrait.labels.MASK_CLASSES`);
+    poses (yaw, pitch, roll) in degrees.
+
+    Args:
+        family: str. One of FAMILIES: "dcgan"/"wgan-gp" → images; "cyclegan" → (images_a,
+            images_b) in `style` and `style_b`, unpaired; "stargan" → (images, labels);
+            "gaugan" → {"image", "mask", "metadata"}; "rotation" → {"source", "target",
+            "source_pose", "target_pose"} (the same portrait at two yaws). Defaults to `"dcgan"`.
+        image_size: int. Square side in pixels. Defaults to `64`.
+        batch_size: int or None. None leaves the dataset unbatched. Defaults to `32`.
+        num_examples: int. Elements in one epoch. Defaults to `4096`.
+        seed: int. The SynthPortraits seed (identities, controls) and the shuffle seed.
+        style: str or None. Style of the images (domain A for CycleGAN); None draws one per
+            sample. Defaults to `"photo"`.
+        style_b: str. Style of CycleGAN's domain B. Defaults to `"painting"`.
+        labels: str. StarGAN labels: "expression" (int32 class id of
+            `keras_portrait.labels.EXPRESSIONS`) or "attributes" (float32 multi-hot over
+            STARGAN_ATTRIBUTES). Defaults to `"expression"`.
+        yaw_range: (float, float). Range of the sampled head yaw in degrees.
+        target_yaw_range: (float, float). Range of the target yaw of the rotation family.
+        shuffle: bool. Shuffle the order every epoch. Defaults to `True`.
+        cache: bool. Keep the rendered epoch in memory (renders once; fastest for small sets).
+        drop_remainder: bool. Drop the last incomplete batch. Defaults to `True`.
+        repeat: bool. Repeat forever. Defaults to `False`.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"Unknown family {family!r}. Valid: {', '.join(FAMILIES)}")
+    if labels not in ("expression", "attributes"):
+        raise ValueError(f"`labels` must be 'expression' or 'attributes'. Received: {labels!r}")
+    if num_examples < 1:
+        raise ValueError(f"`num_examples` must be >= 1. Received: num_examples={num_examples}")
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"`batch_size` must be >= 1 or None. Received: batch_size={batch_size}")
+    renderer = _FamilyRenderer(
+        family, image_size, seed, style, style_b, labels, yaw_range, target_yaw_range
+    )
+    signature = _signature(family, image_size, labels)
+
+    def render(index):
+        parts = tf.numpy_function(renderer, [index], [spec.dtype for spec in signature])
+        for part, spec in zip(parts, signature):
+            part.set_shape(spec.shape)
+        return _structure(family, parts)
+
+    dataset = tf.data.Dataset.range(num_examples)
+    if shuffle and not cache:
+        dataset = dataset.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.map(render, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if cache:
+        dataset = dataset.cache()
+        if shuffle:
+            dataset = dataset.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        dataset = dataset.repeat()
+    if batch_size is not None:
+        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    return dataset.prefetch(tf.data.AUTOTUNE)

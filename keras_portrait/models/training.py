@@ -1,0 +1,151 @@
+"""`train`: `fit` with sample grids, a JSON log, a non-finite-loss guard and exact resume."""
+
+import os
+
+import keras
+import tensorflow as tf
+
+from keras_portrait.models.backup import TrainingBackup
+from keras_portrait.models.callbacks import EpochLog
+from keras_portrait.models.callbacks import NonFiniteLossError
+from keras_portrait.models.callbacks import NonFiniteLossGuard
+from keras_portrait.models.callbacks import SampleGrid
+
+BACKUP_DIR = "backup"
+LOG_FILE = "log.json"
+MODEL_FILE = "model.keras"
+
+
+def train(
+    model,
+    dataset,
+    out_dir,
+    epochs,
+    steps_per_epoch=None,
+    checkpoint_every=None,
+    sample_every=1,
+    num_samples=64,
+    sample_seed=0,
+    log_dir=None,
+    callbacks=None,
+    verbose="auto",
+):
+    """Trains a GAN with `fit` into `out_dir`; the same call after a crash or kill resumes it.
+
+    `out_dir` receives `samples_epoch_NNNN.png` (fixed inputs, every `sample_every` epochs),
+    `log.json` (the losses of every epoch), `backup/` (the whole training state, see
+    `TrainingBackup`) and, at the end, `model.keras`. When `backup/` exists, training continues
+    from its step: the weights, both optimizers, the seed generator and the epoch's running
+    losses are restored and the data resumes at the next unseen batch, so the run ends as an
+    uninterrupted one would. Calling again after the end only rewrites `model.keras`; a larger
+    `epochs` trains further.
+
+    The data is read as one stream, `dataset.repeat()`, of which an epoch is `steps_per_epoch`
+    batches; a resumed run skips the batches already trained on. A seeded shuffle (as in
+    `synth_portraits` and `image_folder(seed=...)`) is what makes the resumed order the same.
+
+    Args:
+        model: a compiled `BaseGAN` (compiled with its defaults when it is not).
+        dataset: `tf.data.Dataset` of the model's batches.
+        out_dir: str. The run folder.
+        epochs: int. Total epochs of the run (not epochs to add).
+        steps_per_epoch: int or None. Batches per epoch; None takes the dataset's length, which
+            must then be known and finite.
+        checkpoint_every: int or None. Steps between backups, besides every epoch end.
+            Defaults to `None` (epoch ends only).
+        sample_every: int. Epochs between sample grids. Defaults to `1`.
+        num_samples: int. Images per sample grid. Defaults to `64`.
+        sample_seed: int. Seed of the grids' fixed inputs. Defaults to `0`.
+        log_dir: str or None. TensorBoard folder for the losses and the grids.
+        callbacks: list or None. More callbacks, run after the guard and before the backup.
+        verbose: "auto", 0, 1 or 2. Progress output of `fit`. Defaults to `"auto"`.
+
+    Returns:
+        The `keras.callbacks.History` of the epochs this call ran.
+
+    Raises:
+        NonFiniteLossError: at the first step with a NaN or infinite loss; the backup then
+            still holds the last good state.
+    """
+    if epochs < 1:
+        raise ValueError(f"`epochs` must be >= 1. Received: epochs={epochs}")
+    if not getattr(model, "compiled", False):
+        model.compile()
+    steps_per_epoch = _steps_per_epoch(dataset, steps_per_epoch)
+    os.makedirs(out_dir, exist_ok=True)
+
+    backup = TrainingBackup(
+        os.path.join(out_dir, BACKUP_DIR), steps_per_epoch, save_every=checkpoint_every
+    )
+    start = backup.restore(model)
+    if start > epochs * steps_per_epoch:
+        raise ValueError(
+            f"{out_dir!r} already holds {start // steps_per_epoch} epochs (step {start}), more "
+            f"than epochs={epochs}: pass a larger `epochs` or another folder."
+        )
+    guard = NonFiniteLossGuard(initial_step=start)
+    run_callbacks = [
+        guard,
+        *(callbacks or []),
+        SampleGrid(out_dir, num_samples, sample_every, seed=sample_seed, log_dir=log_dir),
+        EpochLog(os.path.join(out_dir, LOG_FILE), step_counter=guard, log_dir=log_dir),
+        backup,
+    ]
+
+    history = keras.callbacks.History()
+    initial_epoch, done_in_epoch = divmod(start, steps_per_epoch)
+    if initial_epoch < epochs:
+        if start and verbose:
+            print(
+                f"Resuming {out_dir} at step {start}: epoch {initial_epoch + 1}/{epochs}, "
+                f"step {done_in_epoch + 1}/{steps_per_epoch}."
+            )
+        try:
+            history = model.fit(
+                _stream(dataset).skip(start),
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch,
+                shuffle=False,  # the order is the dataset's own (seeded) one
+                callbacks=run_callbacks,
+                verbose=verbose,
+            )
+        except NonFiniteLossError as error:
+            state = backup.read_state()
+            kept = f"step {state['global_step']}" if state else "no step (none was saved)"
+            raise NonFiniteLossError(
+                f"{error} The backup in {backup.backup_dir!r} holds the last good state: {kept}."
+            ) from None
+    _save_atomically(model, os.path.join(out_dir, MODEL_FILE))
+    return history
+
+
+def _steps_per_epoch(dataset, steps_per_epoch):
+    if steps_per_epoch is not None:
+        if steps_per_epoch < 1:
+            raise ValueError(
+                f"`steps_per_epoch` must be >= 1. Received: steps_per_epoch={steps_per_epoch}"
+            )
+        return steps_per_epoch
+    length = int(dataset.cardinality())
+    if length == tf.data.INFINITE_CARDINALITY:
+        raise ValueError("The dataset repeats forever: pass `steps_per_epoch`.")
+    if length == tf.data.UNKNOWN_CARDINALITY:
+        # Counting by iterating would also shift the seeded shuffles of the run.
+        raise ValueError("The dataset's length is unknown (a filter?): pass `steps_per_epoch`.")
+    if length == 0:
+        raise ValueError("The dataset is empty.")
+    return length
+
+
+def _stream(dataset):
+    """All epochs as one iterator: a seeded shuffle then gives the same order in every run."""
+    if int(dataset.cardinality()) == tf.data.INFINITE_CARDINALITY:
+        return dataset
+    return dataset.repeat()
+
+
+def _save_atomically(model, path):
+    partial = path[: -len(".keras")] + ".partial.keras"
+    model.save(partial)
+    os.replace(partial, path)
