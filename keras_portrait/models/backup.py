@@ -86,7 +86,8 @@ class TrainingBackup(GlobalStepCallback):
         # `fit` resets the metrics just before this: put back the interrupted epoch's means.
         if self._pending_metrics:
             for metric in self.model.metrics:
-                for variable, value in zip(metric.variables, self._pending_metrics[metric.name]):
+                saved = self._pending_metrics.get(metric.name, [])
+                for variable, value in zip(metric.variables, saved):
                     variable.assign(np.asarray(value, dtype=variable.dtype))
         self._pending_metrics = None
 

@@ -38,7 +38,7 @@ class SampleGrid(keras.callbacks.Callback):
         num_samples: int. Images per grid. Defaults to `64`.
         every_n_epochs: int. Epochs between grids. Defaults to `1`.
         seed: int. Seed of the fixed inputs, apart from the model's noise. Defaults to `0`.
-        log_dir: str or None. Also writes each grid to TensorBoard there (`tf.summary.image`).
+        log_dir: str or None. Also writes each grid to TensorBoard there (tag "samples").
     """
 
     def __init__(self, out_dir, num_samples=64, every_n_epochs=1, seed=0, log_dir=None):
