@@ -99,63 +99,55 @@ def rasterize(vertices, triangles, height, width, double_sided=False):
     triangles = np.asarray(triangles)
     if len(triangles) == 0:
         return _empty(height, width, triangles)
-    index = [np.ascontiguousarray(triangles[:, k]) for k in range(3)]
-    xv, yv = np.ascontiguousarray(vertices[:, 0]), np.ascontiguousarray(vertices[:, 1])
-    x0, x1, x2 = xv[index[0]], xv[index[1]], xv[index[2]]
-    y0, y1, y2 = yv[index[0]], yv[index[1]], yv[index[2]]
+    corners = np.ascontiguousarray(triangles.T)  # (3, T)
+    xs = np.ascontiguousarray(vertices[:, 0])[corners]  # (3, T)
+    ys = np.ascontiguousarray(vertices[:, 1])[corners]
     # Twice the signed area in the y-down frame; negative = front-facing.
-    area2 = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
+    area2 = (xs[1] - xs[0]) * (ys[2] - ys[0]) - (xs[2] - xs[0]) * (ys[1] - ys[0])
     keep = area2 < 0
     if np.any(double_sided):
         keep |= (area2 > 0) & np.broadcast_to(np.asarray(double_sided, bool), area2.shape)
-    x_min = np.maximum(np.ceil(np.minimum(np.minimum(x0, x1), x2) - 0.5), 0)
-    x_max = np.minimum(np.floor(np.maximum(np.maximum(x0, x1), x2) - 0.5), width - 1)
-    y_min = np.maximum(np.ceil(np.minimum(np.minimum(y0, y1), y2) - 0.5), 0)
-    y_max = np.minimum(np.floor(np.maximum(np.maximum(y0, y1), y2) - 0.5), height - 1)
+    x_min = np.maximum(np.ceil(xs.min(axis=0) - 0.5), 0)
+    x_max = np.minimum(np.floor(xs.max(axis=0) - 0.5), width - 1)
+    y_min = np.maximum(np.ceil(ys.min(axis=0) - 0.5), 0)
+    y_max = np.minimum(np.floor(ys.max(axis=0) - 0.5), height - 1)
     keep &= (x_max >= x_min) & (y_max >= y_min)
     kept = np.flatnonzero(keep)
     if len(kept) == 0:
         return _empty(height, width, triangles)
-    xs = (x0[kept], x1[kept], x2[kept])
-    ys = (y0[kept], y1[kept], y2[kept])
-    area2 = area2[kept]
+    xs, ys, area2 = xs[:, kept], ys[:, kept], area2[kept]
+    x_min, y_min = x_min[kept], y_min[kept]
     sign = np.sign(area2)
-    # Orient every kept triangle so that its inside has positive edge functions.
-    edges = []
-    for i, j in ((1, 2), (2, 0), (0, 1)):
-        a, b, c = _edge_coefficients((xs[i], ys[i]), (xs[j], ys[j]))
-        a, b, c = a * sign, b * sign, c * sign
-        # Pixel centres exactly on an edge belong to its "top-left" owner: test e > -tiny.
-        threshold = np.where((a > 0) | ((a == 0) & (b > 0)), -5e-324, 0.0)
-        edges.append((a, b, c, threshold))
+    # The three edges (1->2, 2->0, 0->1) at once, oriented so that the inside is positive.
+    p, q = [1, 2, 0], [2, 0, 1]
+    a, b, c = _edge_coefficients((xs[p], ys[p]), (xs[q], ys[q]))
+    a, b, c = a * sign, b * sign, c * sign
+    # Pixel centres exactly on an edge belong to its "top-left" owner: test e > -tiny there.
+    threshold = np.where((a > 0) | ((a == 0) & (b > 0)), -5e-324, 0.0)
 
     # Two-level expansion (rows of each box, then columns of each row): no divisions.
-    box_w = (x_max[kept] - x_min[kept] + 1).astype(np.int64)
-    box_h = (y_max[kept] - y_min[kept] + 1).astype(np.int64)
+    box_w = (x_max[kept] - x_min + 1).astype(np.int64)
+    box_h = (y_max[kept] - y_min + 1).astype(np.int64)
+    # Per-triangle values are spread to rows with np.repeat (faster than gathering).
     row_tri = np.repeat(np.arange(len(kept)), box_h)
-    row_start = np.cumsum(box_h) - box_h
-    row_y = y_min[kept][row_tri] + (np.arange(len(row_tri)) - row_start[row_tri]) + 0.5
-    row_w = box_w[row_tri]
+    row_start = np.repeat(np.cumsum(box_h) - box_h, box_h)
+    row_y = np.repeat(y_min, box_h) + (np.arange(len(row_tri)) - row_start) + 0.5
+    row_w = np.repeat(box_w, box_h)
     total = int(row_w.sum())
     col_start = np.cumsum(row_w) - row_w
-    col_x = np.repeat(x_min[kept][row_tri] - col_start + 0.5, row_w) + np.arange(total)
-    inside = None
-    values = []
-    for a, b, c, threshold in edges:
-        row_part = b[row_tri] * row_y + c[row_tri]
-        e = np.repeat(row_part, row_w) + np.repeat(a[row_tri], row_w) * col_x
-        test = e > np.repeat(threshold[row_tri], row_w)
-        inside = test if inside is None else inside & test
-        values.append(e)
+    col_x = np.repeat(np.repeat(x_min, box_h) - col_start + 0.5, row_w) + np.arange(total)
+    row_part = np.repeat(b, box_h, axis=1) * row_y + np.repeat(c, box_h, axis=1)
+    row_a = np.repeat(a, box_h, axis=1)
+    row_threshold = np.repeat(threshold, box_h, axis=1)
+    values = np.repeat(row_part, row_w, axis=1) + np.repeat(row_a, row_w, axis=1) * col_x
+    inside = (values > np.repeat(row_threshold, row_w, axis=1)).all(axis=0)
     hit = np.flatnonzero(inside)
     row_of_hit = np.repeat(np.arange(len(row_tri)), row_w)[hit]
     local_tri = row_tri[row_of_hit]
-    bary = np.stack([values[0][hit], values[1][hit], values[2][hit]], axis=1)
-    bary *= (1.0 / np.abs(area2))[local_tri, None]
+    bary = values[:, hit].T * (1.0 / np.abs(area2))[local_tri, None]
     tri = kept[local_tri]
-    zv = vertices[:, 2]
-    z = (bary[:, 0] * zv[index[0][tri]] + bary[:, 1] * zv[index[1][tri]]
-         + bary[:, 2] * zv[index[2][tri]])
+    zc = vertices[:, 2][corners[:, tri]]  # (3, hits)
+    z = bary[:, 0] * zc[0] + bary[:, 1] * zc[1] + bary[:, 2] * zc[2]
     pix = (row_y[row_of_hit].astype(np.int64) * width + col_x[hit].astype(np.int64))
 
     num_pixels = height * width

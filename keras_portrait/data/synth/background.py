@@ -6,7 +6,6 @@ render; each sample picks its colours and a random offset into them.
 
 import functools
 
-import cv2
 import numpy as np
 
 BACKGROUNDS = ("plain", "gradient", "textured")
@@ -14,11 +13,17 @@ BACKGROUNDS = ("plain", "gradient", "textured")
 
 @functools.lru_cache(maxsize=16)
 def noise_texture(size, scale, seed=0):
-    """(size, size) float32 smooth noise with unit standard deviation, features ~`scale` px."""
+    """(size, size) float32 smooth periodic noise, unit deviation, features ~`scale` px.
+
+    Periodic (Gaussian filtering in the Fourier domain), so shifted copies have no seams.
+    """
     rng = np.random.default_rng([seed, size, int(scale * 100)])
-    base = rng.standard_normal((size, size)).astype(np.float32)
+    base = rng.standard_normal((size, size))
     if scale > 0.3:
-        base = cv2.GaussianBlur(base, (0, 0), scale, borderType=cv2.BORDER_REFLECT)
+        frequency = np.fft.fftfreq(size)
+        gain = np.exp(-2.0 * (np.pi * scale) ** 2 * frequency ** 2)
+        base = np.fft.ifft2(np.fft.fft2(base) * gain[:, None] * gain[None, :]).real
+    base = base.astype(np.float32)
     base -= base.mean()
     base /= base.std() + 1e-8
     base.setflags(write=False)

@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 
 from keras_portrait import labels
+from keras_portrait.data.synth import identity as idt
 from keras_portrait.data.synth import styles
 from keras_portrait.data.synth.renderer import SynthPortraits
 
@@ -26,7 +27,15 @@ def _caption(tile, text):
     return out
 
 
-def _rows(identities, poses_identity, attribute_identity):
+def _identity_per_hair_style(seed, search=500):
+    """The first identity wearing each hair style (styles not found in `search` are skipped)."""
+    found = {}
+    for identity in range(search):
+        found.setdefault(idt.resolve(seed, identity)["hair_style"], identity)
+    return [(style, found[style]) for style in idt.HAIR_STYLES if style in found]
+
+
+def _rows(identities, poses_identity, attribute_identity, seed):
     rows = []
     for identity in identities:
         rows.append([(dict(identity=identity, expression=e), e) for e in labels.EXPRESSIONS])
@@ -45,6 +54,8 @@ def _rows(identities, poses_identity, attribute_identity):
                                                              "gender 1")])
     rows.append([(dict(identity=a, hair_color=c), c) for c in
                  ("black", "brown", "auburn", "red", "blonde", "platinum", "grey")])
+    rows.append([(dict(identity=i, yaw=-20), f"{style} (id {i})")
+                 for style, i in _identity_per_hair_style(seed)])
     return rows
 
 
@@ -53,7 +64,7 @@ def contact_sheet(renderer=None, size=128, identities=(1, 6, 17, 25), poses_iden
     """Renders the control overview as one RGB uint8 image.
 
     Rows: each identity under the 7 expressions, yaw from -90 to 90, pitch and roll, every style,
-    glasses / ages / genders, and hair colours.
+    glasses / ages / genders, hair colours, and one identity per hair style.
 
     Args:
         renderer: a `SynthPortraits`. Defaults to `SynthPortraits(seed=0)`.
@@ -63,7 +74,7 @@ def contact_sheet(renderer=None, size=128, identities=(1, 6, 17, 25), poses_iden
         attribute_identity: identity shown in the style and attribute rows.
     """
     renderer = renderer or SynthPortraits(seed=0)
-    rows = _rows(identities, poses_identity, attribute_identity)
+    rows = _rows(identities, poses_identity, attribute_identity, renderer.seed)
     columns = max(len(r) for r in rows)
     blank = None
     images = []

@@ -76,9 +76,9 @@ def resolve(seed, identity, age=None, gender=None, hair_color=None, glasses=None
         g = d["gender"]
         gender = float(np.clip(0.5 + np.sign(g - 0.5) * (0.22 + 0.3 * abs(2 * g - 1)), 0, 1))
     if age is None:
-        age = AGE_RANGE[0] + (AGE_RANGE[1] - AGE_RANGE[0]) * d["age"] ** 1.4
+        age = AGE_RANGE[0] + (AGE_RANGE[1] - AGE_RANGE[0]) * d["age"] ** 1.8
     gender, age = float(gender), float(age)
-    old = float(np.clip((age - 30.0) / 45.0, 0.0, 1.0))
+    old = float(np.clip((age - 26.0) / 46.0, 0.0, 1.0))
 
     style_p = (1 - gender) * _STYLE_P[0] + gender * _STYLE_P[1]
     if old > 0.4:
@@ -86,7 +86,7 @@ def resolve(seed, identity, age=None, gender=None, hair_color=None, glasses=None
     hair_style = _pick(HAIR_STYLES, style_p, d["hair_style"])
     if hair_color is None:
         natural = _pick(_NATURAL, _NATURAL_P, d["hair_color"])
-        grey = float(np.clip((age - 42.0) / 30.0, 0.0, 1.0))
+        grey = float(np.clip((age - 48.0) / 28.0, 0.0, 1.0))
         hair_color = "white" if grey > 0.85 else "grey" if grey > 0.45 else natural
     eye_color = _pick(EYE_COLORS, _EYE_P, d["eye_color"])
     if glasses is None:

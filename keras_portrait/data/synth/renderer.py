@@ -125,9 +125,13 @@ class SynthPortraits:
             raise ValueError(f"`glasses` must be a bool or None. Received: glasses={glasses!r}")
         if light is None:
             light = self._default_light(identity)
-        light = np.asarray(light, np.float64).reshape(-1)
-        if light.shape != (3,) or not np.all(np.isfinite(light)) or np.linalg.norm(light) == 0:
+        try:
+            vector = np.asarray(light, np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            vector = np.zeros(0)
+        if vector.shape != (3,) or not np.all(np.isfinite(vector)) or not vector.any():
             raise ValueError(f"`light` must be a non-zero 3-vector. Received: light={light!r}")
+        light = vector
         light = light / np.linalg.norm(light)
         if background is None:
             background = self._default_background(identity)

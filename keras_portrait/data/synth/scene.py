@@ -62,10 +62,14 @@ def _global_basis(vertices):
 
 @functools.lru_cache(maxsize=64)
 def _hair(style, fringe, lod):
+    """(hair Part, shape basis, unit strand directions (H, 3)) of a style, or None when bald."""
     part = hr.hair_part(style, fringe, lod)
     if part is None:
         return None
-    return part, _global_basis(part.vertices)
+    grid = part.vertices.reshape(*hr.GRID[lod], 3)
+    strand = np.gradient(grid, axis=0).reshape(-1, 3)
+    strand /= np.maximum(np.linalg.norm(strand, axis=1, keepdims=True), 1e-9)
+    return part, _global_basis(part.vertices), strand
 
 
 def _shaped(vertices, basis, p):
@@ -141,7 +145,8 @@ def _antialias(image, ids):
     edge[1:, :] |= ids[1:, :] != ids[:-1, :]
     edge = cv2.dilate(edge, np.ones((2, 2), np.uint8))
     soft = cv2.GaussianBlur(image, (3, 3), 0.6)
-    return np.where(edge[..., None] > 0, soft, image)
+    cv2.copyTo(soft, edge, image)
+    return image
 
 
 def render_scene(p, weights, jaw, wrinkles, pose, light, background, size):
@@ -167,16 +172,15 @@ def render_scene(p, weights, jaw, wrinkles, pose, light, background, size):
     pixel_material = material[tri]
     tangent = None
     if hair is not None:
-        # Strand directions (along the grid rows) for the hair pixels only.
-        grid = world[n_base:].reshape(*hr.GRID[lod], 3)
-        strand = np.zeros_like(world)
-        strand[n_base:] = np.gradient(grid, axis=0).reshape(-1, 3)
-        hair_pixels = pixel_material == hd.HAIR
-        corners = triangles[tri[hair_pixels]]
+        # Strand directions of the hair pixels: the hair turns rigidly with the head, so the
+        # canonical directions only need the head rotation.
+        hair_pixels = np.flatnonzero(pixel_material == hd.HAIR)
+        corners = triangles[tri[hair_pixels]] - n_base
         bary = raster.pixel_barycentrics()[hair_pixels]
+        strand = hair[2]
         tangent = (strand[corners[:, 0]] * bary[:, 0:1] + strand[corners[:, 1]] * bary[:, 1:2]
-                   + strand[corners[:, 2]] * bary[:, 2:3])
-        tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-9)
+                   + strand[corners[:, 2]] * bary[:, 2:3]) @ rotation.T
+        tangent /= np.maximum(np.sqrt((tangent * tangent).sum(axis=1, keepdims=True)), 1e-9)
     noise = bg.noise_texture(size, max(size / 400.0, 0.25), 3).reshape(-1)
     rgb, classes = shading.shade(pixel_material, values[:, 0:3], values[:, 3:5], facing, pix, p,
                                  light, wrinkles, size, noise, tangent)
@@ -200,7 +204,8 @@ def render_scene(p, weights, jaw, wrinkles, pose, light, background, size):
     row = np.floor(face_px[:, 1]).astype(np.int64)
     inside = (col >= 0) & (col < size) & (row >= 0) & (row < size)
     depth = raster.depth.reshape(-1)[np.clip(row, 0, size - 1) * size + np.clip(col, 0, size - 1)]
-    tolerance = VISIBILITY_TOLERANCE_CM * size / FRAME_CM
+    # Depth is sampled at the pixel centre, up to ~0.7 px from the vertex: allow for the slope.
+    tolerance = max(VISIBILITY_TOLERANCE_CM * size / FRAME_CM, 1.5)
     visible = inside & np.isfinite(depth) & (face_px[:, 2] >= depth - tolerance)
     return {
         "image": image,

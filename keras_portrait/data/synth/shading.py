@@ -44,7 +44,7 @@ def _face(uv, p, wrinkles, noise):
     region, maps = fm.lookup(uv)
     # The maps enter linearly: darkening, blush, beard, lip shading and lashes in one product.
     w = np.zeros((len(fm.CHANNELS), 5))
-    w[_CH["shadow"], 0], w[_CH["age"], 0] = 0.3, 0.3 * p["wrinkles"]
+    w[_CH["shadow"], 0], w[_CH["age"], 0] = 0.3, 0.42 * p["wrinkles"]
     w[_CH["forehead"], 0], w[_CH["frown"], 0] = 0.28 * wrinkles[0], 0.28 * wrinkles[1]
     w[_CH["nose_lines"], 0], w[_CH["smile_fold"], 0] = 0.28 * wrinkles[2], 0.22 * wrinkles[3]
     w[_CH["blush"], 1], w[_CH["beard"], 2] = 0.09, p["stubble"]
@@ -80,6 +80,7 @@ def _face(uv, p, wrinkles, noise):
 
 
 def _eye(uv, p, noise):
+    """Sclera, iris (with a darker limbus ring) and pupil from the eyeball's unit direction."""
     r = np.sqrt((uv * uv).sum(axis=1))
     col = np.broadcast_to(np.array([0.9, 0.88, 0.84]), (len(uv), 3)).copy()
     iris = p["eye_rgb"] * (0.75 + 0.35 * noise[:, None]) * (1.25 - 0.6 * r[:, None])
@@ -93,6 +94,7 @@ def _eye(uv, p, noise):
 
 
 def _teeth(uv):
+    """Off-white teeth with dark gaps, darker toward the back of the mouth."""
     gap = np.abs(((np.abs(uv[:, 0]) + 0.02) / (0.5 + 0.08 * np.abs(uv[:, 0]))) % 1.0 - 0.5)
     col = np.broadcast_to(np.array([0.92, 0.9, 0.82]), (len(uv), 3)).copy()
     col *= (1.0 - 0.35 * smoothstep(0.42, 0.5, gap))[:, None]
@@ -120,6 +122,7 @@ def _strands(position):
 
 
 def _hair(uv, p, size, tangent, light):
+    """(albedo, strand highlight) of hair pixels; uv = (azimuth turns, cm from the crown)."""
     # Strands run down the grid columns: the texture varies across them (azimuth) and wavers
     # slowly along them.
     u = uv[:, 0] + 0.006 * np.sin(uv[:, 1] * 0.8 + uv[:, 0] * 40.0)
@@ -194,12 +197,13 @@ def shade(material, normal, uv, facing, pix, p, light, wrinkles, size, noise, ta
             spec_add = np.zeros(len(material))
             albedo[idx], spec_add[idx] = _hair(uv[idx], p, size, tangent, light)
 
-    ndl = normal @ light
-    diffuse = np.clip((ndl + wrap) / (1.0 + wrap), 0.0, 1.0)
-    ambient = 0.3 + 0.08 * normal[:, 1] + 0.05 * normal[:, 2]
     half = light + np.array([0.0, 0.0, 1.0])
     half /= np.linalg.norm(half)
-    ndh = np.clip(normal @ half, 1e-6, 1.0)
+    dots = normal @ np.stack([light, half], axis=1)
+    ndl = dots[:, 0]
+    diffuse = np.clip((ndl + wrap) / (1.0 + wrap), 0.0, 1.0)
+    ambient = 0.3 + 0.08 * normal[:, 1] + 0.05 * normal[:, 2]
+    ndh = np.minimum(np.maximum(dots[:, 1], 1e-6), 1.0)
     spec = ks * np.exp(shininess * np.log(ndh)) * (ndl > 0)
     if spec_add is not None:
         spec += spec_add
