@@ -2,6 +2,7 @@
 
 __version__ = "0.1.0"
 
+from keras_portrait import data
 from keras_portrait import labels
 from keras_portrait import layers
 from keras_portrait import losses
@@ -11,3 +12,7 @@ from keras_portrait.grids import to_uint8
 from keras_portrait.models import DCGAN
 from keras_portrait.models import WGANGP
 from keras_portrait.models import BaseGAN
+from keras_portrait.models.callbacks import NonFiniteLossError
+from keras_portrait.models.callbacks import SampleGrid
+from keras_portrait.models.callbacks import sample_grid
+from keras_portrait.models.training import train

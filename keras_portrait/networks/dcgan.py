@@ -15,8 +15,12 @@ _NORMS = ("batch", "layer", "none")
 def _norm(kind, name):
     if kind == "batch":
         # Synchronized: under MirroredStrategy the statistics are those of the global batch, so
-        # a distributed run trains like one device.
-        return keras.layers.BatchNormalization(synchronized=True, name=name)
+        # a distributed run trains like one device. Momentum and epsilon of the reference
+        # implementation: Keras' default momentum 0.99 leaves the moving statistics far from the
+        # batch ones for the first thousand steps, and early samples come out flat gray.
+        return keras.layers.BatchNormalization(
+            momentum=0.9, epsilon=1e-5, synchronized=True, name=name
+        )
     if kind == "layer":
         return keras.layers.LayerNormalization(axis=(1, 2, 3), name=name)
     return None
