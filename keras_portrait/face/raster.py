@@ -1,4 +1,4 @@
-"""A visibility-correct z-buffer triangle rasterizer in numpy, vectorized over triangles.
+"""A visibility-correct z-buffer triangle rasterizer, compiled with numba.
 
 Conventions (shared with everything in `keras_portrait.face` that renders):
 - Vertices are given in pixel units: x to the right, y down, z toward the viewer. The pixel
@@ -10,11 +10,13 @@ Conventions (shared with everything in `keras_portrait.face` that renders):
   them (the edge functions of a shared edge are exact negatives of each other and ties go to the
   "top-left" owner), so a closed mesh leaves no cracks and no double hits.
 
-The work is one vectorized pass: every triangle's pixel bounding box is expanded into candidate
-pixel centres, all barycentrics are computed at once, the inside candidates are kept and the depth
-test is resolved per pixel with `np.maximum.at`.
+The work is one compiled loop over the triangles and the pixel centres of their bounding boxes
+(`numba`, without fast-math, so the arithmetic is IEEE and the output deterministic). A small
+image is a few thousand candidates; vectorizing them in numpy spent most of its time in call
+overhead.
 """
 
+import numba
 import numpy as np
 
 
@@ -64,21 +66,79 @@ class Raster:
         return self._pixel_barycentric
 
 
-def _edge_coefficients(p, q):
-    """A, B, C of the edge function E(X) = A x + B y + C of the directed edge p -> q.
-
-    Written so that the edge q -> p gives exactly the negated coefficients in floating point.
-    """
-    a = p[1] - q[1]
-    b = q[0] - p[0]
-    c = q[1] * p[0] - q[0] * p[1]
-    return a, b, c
-
-
 def _empty(height, width, triangles):
     return Raster(np.full((height, width), -1, np.int32), np.full((height, width), -np.inf),
                   np.zeros((height, width), bool), np.zeros(0, np.int64), np.zeros((0, 3)),
                   triangles)
+
+
+@numba.njit(cache=True)
+def _scan(vertices, triangles, double_sided, height, width):
+    """Draws every kept triangle into the flat buffers, in triangle order (see `rasterize`).
+
+    Edge values are computed as A x + (B y + C) with A, B, C of the directed edges p -> q
+    (A = p.y - q.y, B = q.x - p.x, C = q.y p.x - q.x p.y), so the two triangles of a shared edge
+    get exact negatives; the depth test keeps the last candidate among exact ties. Returns
+    (depth, triangle_id, front, pixels, pixel barycentrics), flat.
+    """
+    num_pixels = height * width
+    depth = np.full(num_pixels, -np.inf)
+    triangle_id = np.full(num_pixels, -1, np.int32)
+    front = np.zeros(num_pixels, np.bool_)
+    bary = np.empty((num_pixels, 3))
+    for t in range(triangles.shape[0]):
+        i0, i1, i2 = triangles[t, 0], triangles[t, 1], triangles[t, 2]
+        x0, y0, z0 = vertices[i0, 0], vertices[i0, 1], vertices[i0, 2]
+        x1, y1, z1 = vertices[i1, 0], vertices[i1, 1], vertices[i1, 2]
+        x2, y2, z2 = vertices[i2, 0], vertices[i2, 1], vertices[i2, 2]
+        # Twice the signed area in the y-down frame; negative = front-facing.
+        area2 = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
+        if not (area2 < 0 or (area2 > 0 and double_sided[t])):
+            continue
+        col_lo = max(np.ceil(min(x0, x1, x2) - 0.5), 0.0)
+        col_hi = min(np.floor(max(x0, x1, x2) - 0.5), width - 1.0)
+        row_lo = max(np.ceil(min(y0, y1, y2) - 0.5), 0.0)
+        row_hi = min(np.floor(max(y0, y1, y2) - 0.5), height - 1.0)
+        if not (col_hi >= col_lo and row_hi >= row_lo):
+            continue
+        sign = -1.0 if area2 < 0 else 1.0
+        # Edges 1->2, 2->0, 0->1, oriented so that the inside is positive.
+        a0, b0, c0 = (y1 - y2) * sign, (x2 - x1) * sign, (y2 * x1 - x2 * y1) * sign
+        a1, b1, c1 = (y2 - y0) * sign, (x0 - x2) * sign, (y0 * x2 - x0 * y2) * sign
+        a2, b2, c2 = (y0 - y1) * sign, (x1 - x0) * sign, (y1 * x0 - x1 * y0) * sign
+        # Pixel centres exactly on an edge belong to its "top-left" owner: test e > -tiny there.
+        t0 = -5e-324 if (a0 > 0 or (a0 == 0 and b0 > 0)) else 0.0
+        t1 = -5e-324 if (a1 > 0 or (a1 == 0 and b1 > 0)) else 0.0
+        t2 = -5e-324 if (a2 > 0 or (a2 == 0 and b2 > 0)) else 0.0
+        inverse = 1.0 / abs(area2)
+        for row in range(int(row_lo), int(row_hi) + 1):
+            y = row + 0.5
+            r0, r1, r2 = b0 * y + c0, b1 * y + c1, b2 * y + c2
+            for col in range(int(col_lo), int(col_hi) + 1):
+                x = col + 0.5
+                e0, e1, e2 = r0 + a0 * x, r1 + a1 * x, r2 + a2 * x
+                if not (e0 > t0 and e1 > t1 and e2 > t2):
+                    continue
+                w0, w1, w2 = e0 * inverse, e1 * inverse, e2 * inverse
+                z = w0 * z0 + w1 * z1 + w2 * z2
+                k = row * width + col
+                if z >= depth[k]:
+                    depth[k] = z
+                    triangle_id[k] = t
+                    front[k] = sign < 0
+                    bary[k, 0], bary[k, 1], bary[k, 2] = w0, w1, w2
+    count = 0
+    for k in range(num_pixels):
+        count += triangle_id[k] >= 0
+    pixels = np.empty(count, np.int64)
+    pixel_bary = np.empty((count, 3))
+    count = 0
+    for k in range(num_pixels):
+        if triangle_id[k] >= 0:
+            pixels[count] = k
+            pixel_bary[count] = bary[k]
+            count += 1
+    return depth, triangle_id, front, pixels, pixel_bary
 
 
 def rasterize(vertices, triangles, height, width, double_sided=False):
@@ -95,76 +155,28 @@ def rasterize(vertices, triangles, height, width, double_sided=False):
     Returns:
         A `Raster`.
     """
-    vertices = np.asarray(vertices, np.float64)
+    vertices = np.ascontiguousarray(vertices, np.float64)
     triangles = np.asarray(triangles)
     if len(triangles) == 0:
         return _empty(height, width, triangles)
-    corners = np.ascontiguousarray(triangles.T)  # (3, T)
-    xs = np.ascontiguousarray(vertices[:, 0])[corners]  # (3, T)
-    ys = np.ascontiguousarray(vertices[:, 1])[corners]
-    # Twice the signed area in the y-down frame; negative = front-facing.
-    area2 = (xs[1] - xs[0]) * (ys[2] - ys[0]) - (xs[2] - xs[0]) * (ys[1] - ys[0])
-    keep = area2 < 0
-    if np.any(double_sided):
-        keep |= (area2 > 0) & np.broadcast_to(np.asarray(double_sided, bool), area2.shape)
-    x_min = np.maximum(np.ceil(xs.min(axis=0) - 0.5), 0)
-    x_max = np.minimum(np.floor(xs.max(axis=0) - 0.5), width - 1)
-    y_min = np.maximum(np.ceil(ys.min(axis=0) - 0.5), 0)
-    y_max = np.minimum(np.floor(ys.max(axis=0) - 0.5), height - 1)
-    keep &= (x_max >= x_min) & (y_max >= y_min)
-    kept = np.flatnonzero(keep)
-    if len(kept) == 0:
-        return _empty(height, width, triangles)
-    xs, ys, area2 = xs[:, kept], ys[:, kept], area2[kept]
-    x_min, y_min = x_min[kept], y_min[kept]
-    sign = np.sign(area2)
-    # The three edges (1->2, 2->0, 0->1) at once, oriented so that the inside is positive.
-    p, q = [1, 2, 0], [2, 0, 1]
-    a, b, c = _edge_coefficients((xs[p], ys[p]), (xs[q], ys[q]))
-    a, b, c = a * sign, b * sign, c * sign
-    # Pixel centres exactly on an edge belong to its "top-left" owner: test e > -tiny there.
-    threshold = np.where((a > 0) | ((a == 0) & (b > 0)), -5e-324, 0.0)
-
-    # Two-level expansion (rows of each box, then columns of each row): no divisions.
-    box_w = (x_max[kept] - x_min + 1).astype(np.int64)
-    box_h = (y_max[kept] - y_min + 1).astype(np.int64)
-    # Per-triangle values are spread to rows with np.repeat (faster than gathering).
-    row_tri = np.repeat(np.arange(len(kept)), box_h)
-    row_start = np.repeat(np.cumsum(box_h) - box_h, box_h)
-    row_y = np.repeat(y_min, box_h) + (np.arange(len(row_tri)) - row_start) + 0.5
-    row_w = np.repeat(box_w, box_h)
-    total = int(row_w.sum())
-    col_start = np.cumsum(row_w) - row_w
-    col_x = np.repeat(np.repeat(x_min, box_h) - col_start + 0.5, row_w) + np.arange(total)
-    row_part = np.repeat(b, box_h, axis=1) * row_y + np.repeat(c, box_h, axis=1)
-    row_a = np.repeat(a, box_h, axis=1)
-    row_threshold = np.repeat(threshold, box_h, axis=1)
-    values = np.repeat(row_part, row_w, axis=1) + np.repeat(row_a, row_w, axis=1) * col_x
-    inside = (values > np.repeat(row_threshold, row_w, axis=1)).all(axis=0)
-    hit = np.flatnonzero(inside)
-    row_of_hit = np.repeat(np.arange(len(row_tri)), row_w)[hit]
-    local_tri = row_tri[row_of_hit]
-    bary = values[:, hit].T * (1.0 / np.abs(area2))[local_tri, None]
-    tri = kept[local_tri]
-    zc = vertices[:, 2][corners[:, tri]]  # (3, hits)
-    z = bary[:, 0] * zc[0] + bary[:, 1] * zc[1] + bary[:, 2] * zc[2]
-    pix = (row_y[row_of_hit].astype(np.int64) * width + col_x[hit].astype(np.int64))
-
-    num_pixels = height * width
-    depth = np.full(num_pixels, -np.inf)
-    np.maximum.at(depth, pix, z)
-    win = np.flatnonzero(z == depth[pix])
-    # Among exact depth ties the last candidate wins, deterministically.
-    slot = np.full(num_pixels, -1, np.int64)
-    slot[pix[win]] = win
-    pixels = np.flatnonzero(slot >= 0)
-    winner = slot[pixels]
-    triangle_id = np.full(num_pixels, -1, np.int32)
-    triangle_id[pixels] = tri[winner]
-    front_facing = np.zeros(num_pixels, bool)
-    front_facing[pixels] = sign[local_tri[winner]] < 0
+    corners = np.ascontiguousarray(triangles, np.int64)
+    two_sided = np.asarray(double_sided, bool)
+    if two_sided.shape != (len(corners),):
+        two_sided = np.broadcast_to(two_sided, (len(corners),))
+    depth, triangle_id, front_facing, pixels, bary = _scan(
+        vertices, corners, np.ascontiguousarray(two_sided), height, width)
     return Raster(triangle_id.reshape(height, width), depth.reshape(height, width),
-                  front_facing.reshape(height, width), pixels, bary[winner], triangles)
+                  front_facing.reshape(height, width), pixels, bary, triangles)
+
+
+@numba.njit(cache=True)
+def _blend(attributes, triangles, pixel_triangles, bary, out):
+    for k in range(pixel_triangles.shape[0]):
+        t = pixel_triangles[k]
+        i0, i1, i2 = triangles[t, 0], triangles[t, 1], triangles[t, 2]
+        w0, w1, w2 = bary[k, 0], bary[k, 1], bary[k, 2]
+        for c in range(attributes.shape[1]):
+            out[k, c] = attributes[i0, c] * w0 + attributes[i1, c] * w1 + attributes[i2, c] * w2
 
 
 def interpolate(raster, vertex_attributes, compact=False):
@@ -181,11 +193,10 @@ def interpolate(raster, vertex_attributes, compact=False):
         when `compact`.
     """
     attributes = np.asarray(vertex_attributes, np.float64)
-    flat = attributes.reshape(len(attributes), -1)
-    corners = np.ascontiguousarray(raster.triangles[raster.pixel_triangles()].T)
-    bary = np.ascontiguousarray(raster.pixel_barycentrics().T)
-    values = (flat[corners[0]] * bary[0][:, None] + flat[corners[1]] * bary[1][:, None]
-              + flat[corners[2]] * bary[2][:, None])
+    flat = np.ascontiguousarray(attributes.reshape(len(attributes), -1))
+    values = np.empty((len(raster.pixels), flat.shape[1]))
+    _blend(flat, np.ascontiguousarray(raster.triangles, np.int64), raster.pixel_triangles(),
+           raster.pixel_barycentrics(), values)
     if compact:
         return values if attributes.ndim > 1 else values[:, 0]
     height, width = raster.triangle_id.shape

@@ -2,12 +2,14 @@
 
 import os
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
 from keras_portrait import labels
 from keras_portrait.data.synth import HAIR_COLORS, HAIR_STYLES, SynthPortraits, styles
+from keras_portrait.data.synth import compositing
 from keras_portrait.face import canonical_mesh as cm
 
 GOLDEN_DIR = os.path.join(os.path.dirname(__file__), "golden")
@@ -162,6 +164,22 @@ def test_sample_draws_controls_deterministically(sp):
     assert abs(a["pose"][0]) <= 45
     wide = sp.sample(2, size=32, yaw_range=(80, 90))
     assert 80 <= wide["pose"][0] <= 90
+
+
+def test_antialiasing_softens_exactly_the_dilated_object_boundaries():
+    # The compiled compositing must match its definition: 8-bit rounding, then a 3x3 Gaussian
+    # copied onto the pixels within one pixel (up / left) of a change of object id.
+    rng = np.random.default_rng(0)
+    size = 24
+    image = rng.uniform(-0.1, 1.1, (size * size, 3))
+    ids = np.kron(rng.integers(-1, 3, (6, 6)), np.ones((4, 4), int)).astype(np.int32)
+    expected = (np.clip(image.reshape(size, size, 3), 0, 1) * 255 + 0.5).astype(np.uint8)
+    edge = np.zeros((size, size), np.uint8)
+    edge[:, 1:] |= ids[:, 1:] != ids[:, :-1]
+    edge[1:, :] |= ids[1:, :] != ids[:-1, :]
+    edge = cv2.dilate(edge, np.ones((2, 2), np.uint8))
+    cv2.copyTo(cv2.GaussianBlur(expected, (3, 3), 0.6), edge, expected)
+    np.testing.assert_array_equal(compositing.finish(image, ids.reshape(-1), size), expected)
 
 
 @pytest.mark.parametrize("name, kwargs", GOLDEN)

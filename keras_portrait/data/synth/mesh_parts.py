@@ -6,6 +6,7 @@ x toward the subject's left, y up, z toward the viewer.
 
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
 
@@ -110,24 +111,28 @@ def smoothstep(edge0, edge1, x):
     return t * t * (3.0 - 2.0 * t)
 
 
-def normal_operator(triangles, num_vertices):
-    """Sparse (N, T) incidence matrix that sums face normals into vertex normals."""
-    from scipy import sparse
+@numba.njit(cache=True)
+def _accumulate_normals(vertices, triangles, normals):
+    for t in range(triangles.shape[0]):
+        i0, i1, i2 = triangles[t, 0], triangles[t, 1], triangles[t, 2]
+        ax, ay, az = (vertices[i1, 0] - vertices[i0, 0], vertices[i1, 1] - vertices[i0, 1],
+                      vertices[i1, 2] - vertices[i0, 2])
+        bx, by, bz = (vertices[i2, 0] - vertices[i0, 0], vertices[i2, 1] - vertices[i0, 1],
+                      vertices[i2, 2] - vertices[i0, 2])
+        nx, ny, nz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+        for i in (i0, i1, i2):
+            normals[i, 0] += nx
+            normals[i, 1] += ny
+            normals[i, 2] += nz
+    for i in range(normals.shape[0]):
+        x, y, z = normals[i, 0], normals[i, 1], normals[i, 2]
+        length = max(np.sqrt(x * x + y * y + z * z), 1e-12)
+        normals[i, 0], normals[i, 1], normals[i, 2] = x / length, y / length, z / length
 
-    rows = np.asarray(triangles).reshape(-1)
-    cols = np.repeat(np.arange(len(triangles)), 3)
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
-                             shape=(num_vertices, len(triangles)))
 
-
-def vertex_normals(vertices, triangles, operator=None):
-    """Area-weighted unit vertex normals, (N, 3); `operator` from `normal_operator` is faster."""
-    p0, p1, p2 = vertices[triangles[:, 0]], vertices[triangles[:, 1]], vertices[triangles[:, 2]]
-    a, b = p1 - p0, p2 - p0
-    face = np.stack([a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1], a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
-                     a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]], axis=1)
-    if operator is None:
-        operator = normal_operator(triangles, len(vertices))
-    normals = operator @ face
-    length = np.sqrt((normals * normals).sum(axis=1, keepdims=True))
-    return normals / np.maximum(length, 1e-12)
+def vertex_normals(vertices, triangles):
+    """Area-weighted unit vertex normals, (N, 3): each vertex sums its faces' cross products."""
+    vertices = np.ascontiguousarray(vertices, np.float64)
+    normals = np.zeros_like(vertices)
+    _accumulate_normals(vertices, np.ascontiguousarray(triangles, np.int64), normals)
+    return normals

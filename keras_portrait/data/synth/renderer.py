@@ -1,4 +1,4 @@
-"""SynthPortraits: procedural, seeded, fully labelled portraits rendered in numpy."""
+"""SynthPortraits: procedural, seeded, fully labelled portraits rendered on the CPU."""
 
 import functools
 
@@ -11,6 +11,9 @@ from keras_portrait.data.synth import expressions as ex
 from keras_portrait.data.synth import identity as idt
 from keras_portrait.data.synth import scene
 from keras_portrait.data.synth import styles
+
+
+_LANDMARKS_68 = np.array(cm.LANDMARKS_68)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -161,7 +164,7 @@ class SynthPortraits:
             "glasses_mask": out["glasses_mask"],
             "landmarks_2d": landmarks_3d[:, :2].copy(),
             "landmarks_3d": landmarks_3d,
-            "landmarks_68": landmarks_3d[list(cm.LANDMARKS_68), :2].copy(),
+            "landmarks_68": landmarks_3d[_LANDMARKS_68, :2],
             "visible": out["visible"],
             "pose": np.array([yaw, pitch, roll], np.float32),
             "expression": int(expression_id),

@@ -3,12 +3,12 @@
 import functools
 import math
 
-import cv2
 import numpy as np
 
 from keras_portrait.face import canonical_mesh as cm
 from keras_portrait.face.raster import rasterize, interpolate
 from keras_portrait.data.synth import background as bg
+from keras_portrait.data.synth import compositing
 from keras_portrait.data.synth import expressions as ex
 from keras_portrait.data.synth import glasses as gl
 from keras_portrait.data.synth import hair as hr
@@ -82,8 +82,8 @@ def _glasses(frame_style):
     vertices, triangles, _, _, t_off = mp.merge([frame, lens])
     is_lens = np.arange(len(triangles)) >= t_off[1]
     return {"vertices": vertices, "triangles": triangles, "is_lens": is_lens,
-            "basis": _global_basis(vertices),
-            "normals": mp.normal_operator(triangles, len(vertices))}
+            "basis": _global_basis(vertices), "weight": np.ones(len(vertices)),
+            "double": np.ones(len(triangles), bool)}
 
 
 @functools.lru_cache(maxsize=64)
@@ -105,10 +105,14 @@ def _assembly(style, fringe, lod):
         centroid_y = part.vertices[part.triangles, 1].mean(axis=1)
         double.append(centroid_y < hd.SKULL_CENTER[1] + 2.0)
     triangles = np.concatenate(triangles)
-    n_vertices = n_base + (0 if hair is None else len(hair[0].vertices))
-    return {"triangles": triangles, "uv": np.concatenate(uv), "material": np.concatenate(material),
-            "body": np.concatenate(body), "double": np.concatenate(double), "n_base": n_base,
-            "normals": mp.normal_operator(triangles, n_vertices)}
+    # Per-vertex surface parameters and (hair only) canonical strand directions.
+    uv = np.concatenate(uv)
+    strand = np.zeros((len(uv), 3))
+    if hair is not None:
+        strand[n_base:] = hair[2]
+    return {"triangles": triangles, "surface": np.concatenate([uv, strand], axis=1),
+            "material": np.concatenate(material), "body": np.concatenate(body),
+            "double": np.concatenate(double)}
 
 
 def _canonical_head(p, weights, jaw, lod):
@@ -122,119 +126,77 @@ def _canonical_head(p, weights, jaw, lod):
     return v
 
 
-def _pose(v, weight, rotation, yaw):
-    """Turns the body by part of the yaw, then the head (blended along the neck) by the rest."""
-    pivot = hd.HEAD_PIVOT
+def _posing(rotation, yaw):
+    """(body, relative): the torso's share of the yaw, then the head's rotation relative to it."""
     body = rotation_matrix(TORSO_YAW * yaw, 0.0, 0.0)
-    v = (v - pivot) @ body.T
-    relative = rotation @ body.T
+    return body, rotation @ body.T
+
+
+def _pose(v, weight, posing, size):
+    """(world, pixels) of canonical `v`: the body turns by part of the yaw, then the head
+    (blended along the neck by `weight`) by the rest; pixels as in `SynthPortraits`."""
+    body, relative = posing
+    v = (v - hd.HEAD_PIVOT) @ body.T
     turned = v @ relative.T
-    return v + weight[:, None] * (turned - v) + pivot
-
-
-def _to_pixels(v, size):
-    s = size / FRAME_CM
-    return np.stack([v[:, 0] * s + size / 2, (CAMERA_Y - v[:, 1]) * s + size / 2,
-                     (v[:, 2] - hd.HEAD_PIVOT[2]) * s], axis=1)
-
-
-def _antialias(image, ids):
-    """Softens the staircase on object boundaries only (the interiors stay sharp)."""
-    edge = np.zeros(ids.shape, np.uint8)
-    edge[:, 1:] |= ids[:, 1:] != ids[:, :-1]
-    edge[1:, :] |= ids[1:, :] != ids[:-1, :]
-    edge = cv2.dilate(edge, np.ones((2, 2), np.uint8))
-    soft = cv2.GaussianBlur(image, (3, 3), 0.6)
-    cv2.copyTo(soft, edge, image)
-    return image
+    return compositing.blend_and_project(v, turned, weight, hd.HEAD_PIVOT, size, FRAME_CM,
+                                         CAMERA_Y)
 
 
 def render_scene(p, weights, jaw, wrinkles, pose, light, background, size):
     """Renders the photo image and its labels (see `SynthPortraits.render`)."""
     yaw, pitch, roll = pose
     rotation = rotation_matrix(yaw, pitch, roll)
+    posing = _posing(rotation, yaw)
     lod = 1 if size <= 96 else 0
     head = _canonical_head(p, weights, jaw, lod)
     hair = _hair(p["hair_style"], p["fringe"], lod)
     asm = _assembly(p["hair_style"], p["fringe"], lod)
-    triangles, material, n_base = asm["triangles"], asm["material"], asm["n_base"]
+    triangles, material = asm["triangles"], asm["material"]
     canonical = head if hair is None else np.concatenate(
         [head, _shaped(hair[0].vertices, hair[1], p)])
-    world = _pose(canonical, asm["body"], rotation, yaw)
-    pixels = _to_pixels(world, size)
+    world, pixels = _pose(canonical, asm["body"], posing, size)
     raster = rasterize(pixels, triangles, size, size, double_sided=asm["double"])
 
-    normals = mp.vertex_normals(world, triangles, asm["normals"])
-    values = interpolate(raster, np.concatenate([normals, asm["uv"]], axis=1), compact=True)
-    tri = raster.pixel_triangles()
+    normals = mp.vertex_normals(world, triangles)
+    values = interpolate(raster, np.concatenate([normals, asm["surface"]], axis=1), compact=True)
     pix = raster.pixels
     facing = raster.front_facing.reshape(-1)[pix]
-    pixel_material = material[tri]
+    pixel_material = material[raster.pixel_triangles()]
     tangent = None
     if hair is not None:
         # Strand directions of the hair pixels: the hair turns rigidly with the head, so the
         # canonical directions only need the head rotation.
         hair_pixels = np.flatnonzero(pixel_material == hd.HAIR)
-        corners = triangles[tri[hair_pixels]] - n_base
-        bary = raster.pixel_barycentrics()[hair_pixels]
-        strand = hair[2]
-        tangent = (strand[corners[:, 0]] * bary[:, 0:1] + strand[corners[:, 1]] * bary[:, 1:2]
-                   + strand[corners[:, 2]] * bary[:, 2:3]) @ rotation.T
-        tangent /= np.maximum(np.sqrt((tangent * tangent).sum(axis=1, keepdims=True)), 1e-9)
+        tangent = np.ascontiguousarray(values[hair_pixels, 5:8]) @ rotation.T
     noise = bg.noise_texture(size, max(size / 400.0, 0.25), 3).reshape(-1)
-    rgb, classes = shading.shade(pixel_material, values[:, 0:3], values[:, 3:5], facing, pix, p,
-                                 light, wrinkles, size, noise, tangent)
+    rgb, classes = shading.shade(pixel_material, values, facing, pix, p, light, wrinkles,
+                                 size, noise, tangent)
 
-    image = bg.render_background(background, size).reshape(-1, 3).astype(np.float64)
-    image[pix] = rgb
-    mask = np.zeros(size * size, np.int32)
-    mask[pix] = classes
-    ids = np.full(size * size, -1, np.int32)
-    ids[pix] = pixel_material
+    image = bg.render_background(background, size).reshape(-1, 3)
+    mask, ids = compositing.scatter(image, pix, rgb, classes, pixel_material)
     glasses_mask = np.zeros(size * size, bool)
     if p["glasses"]:
-        _draw_glasses(image, ids, glasses_mask, raster.depth.reshape(-1), p, rotation, yaw,
-                      light, size)
-    image = np.clip(image.reshape(size, size, 3), 0, 1)
-    image = _antialias((image * 255 + 0.5).astype(np.uint8), ids.reshape(size, size))
+        _draw_glasses(image, ids, glasses_mask, raster.depth.reshape(-1), p, posing, light, size)
+    image = compositing.finish(image, ids, size)
 
     # Landmarks and their visibility (depth test against the z-buffer).
     face_px = pixels[: cm.NUM_VERTICES]
-    col = np.floor(face_px[:, 0]).astype(np.int64)
-    row = np.floor(face_px[:, 1]).astype(np.int64)
-    inside = (col >= 0) & (col < size) & (row >= 0) & (row < size)
-    depth = raster.depth.reshape(-1)[np.clip(row, 0, size - 1) * size + np.clip(col, 0, size - 1)]
     # Depth is sampled at the pixel centre, up to ~0.7 px from the vertex: allow for the slope.
     tolerance = max(VISIBILITY_TOLERANCE_CM * size / FRAME_CM, 1.5)
-    visible = inside & np.isfinite(depth) & (face_px[:, 2] >= depth - tolerance)
     return {
         "image": image,
         "mask": mask.reshape(size, size),
         "glasses_mask": glasses_mask.reshape(size, size),
         "landmarks_3d": face_px.astype(np.float32),
-        "visible": visible,
+        "visible": compositing.visible(face_px, raster.depth, size, tolerance),
     }
 
 
-def _draw_glasses(image, ids, glasses_mask, scene_depth, p, rotation, yaw, light, size):
+def _draw_glasses(image, ids, glasses_mask, scene_depth, p, posing, light, size):
     asm = _glasses(p["frame_style"])
-    v = _pose(_shaped(asm["vertices"], asm["basis"], p), np.ones(len(asm["vertices"])), rotation,
-              yaw)
-    r = rasterize(_to_pixels(v, size), asm["triangles"], size, size, double_sided=True)
-    pix = r.pixels
-    front = r.depth.reshape(-1)[pix] > scene_depth[pix]
-    pix = pix[front]
-    if len(pix) == 0:
-        return
-    glasses_mask[pix] = True
-    lens = asm["is_lens"][r.pixel_triangles()[front]]
-    shine = 0.06 + 0.1 * (pix[lens] // size) / size
-    image[pix[lens]] = image[pix[lens]] * 0.88 + np.array([0.75, 0.82, 0.9]) * shine[:, None]
-    pix = pix[~lens]
-    normals = mp.vertex_normals(v, asm["triangles"], asm["normals"])
-    n = interpolate(r, normals, compact=True)[front][~lens]
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
-    ndl = np.abs(n @ light)
-    color = np.asarray(_FRAME_RGB[p["frame_style"] % len(_FRAME_RGB)])
-    image[pix] = color * (0.45 + 0.55 * ndl)[:, None] + 0.25 * ndl[:, None] ** 20
-    ids[pix] = hd.FRAME
+    v, pixels = _pose(_shaped(asm["vertices"], asm["basis"], p), asm["weight"], posing, size)
+    r = rasterize(pixels, asm["triangles"], size, size, double_sided=asm["double"])
+    normals = interpolate(r, mp.vertex_normals(v, asm["triangles"]), compact=True)
+    compositing.draw_glasses(image, ids, glasses_mask, scene_depth, r,
+                             asm["is_lens"][r.pixel_triangles()], normals, light,
+                             _FRAME_RGB[p["frame_style"] % len(_FRAME_RGB)], hd.FRAME)
