@@ -3,9 +3,12 @@
 __version__ = "0.1.0"
 
 from keras_portrait import data
+from keras_portrait import export
 from keras_portrait import labels
 from keras_portrait import layers
 from keras_portrait import losses
+from keras_portrait.export import LiteRTRunner
+from keras_portrait.export import export_generator
 from keras_portrait.grids import image_grid
 from keras_portrait.grids import save_image
 from keras_portrait.grids import to_uint8

@@ -108,7 +108,11 @@ class ResidualBlock(keras.layers.Layer):
                     filters,
                     kernel_size,
                     use_bias=use_bias,
-                    kernel_initializer=self.kernel_initializer,
+                    # A fresh instance per conv: Keras 3 repeats the values of an unseeded
+                    # initializer that is called twice, which would make both kernels equal.
+                    kernel_initializer=keras.initializers.deserialize(
+                        keras.initializers.serialize(self.kernel_initializer)
+                    ),
                     name=f"conv{i}",
                 )
             )

@@ -133,3 +133,10 @@ def test_spectral_normalization_wraps_our_layers_and_reloads():
     images = _images((2, 8, 8, 3))
     model(images, training=True)  # one power iteration moves u away from its initial value
     check_model_save(model, images)
+
+
+def test_the_two_convolutions_start_with_different_kernels():
+    block = ResidualBlock(8, kernel_initializer=keras.initializers.RandomNormal(stddev=0.02))
+    block.build((1, 16, 16, 8))
+    conv1, conv2 = (layer for layer in block.stages if isinstance(layer, keras.layers.Conv2D))
+    assert not np.array_equal(conv1.kernel.numpy(), conv2.kernel.numpy())

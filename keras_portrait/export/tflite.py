@@ -1,0 +1,200 @@
+"""`export_generator`: a trained generator → SavedModel and builtins-only .tflite files + cards."""
+
+import os
+import shutil
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+from keras_portrait.export import card as cards
+from keras_portrait.export.parity import compare
+from keras_portrait.export.parity import reference_outputs
+from keras_portrait.export.quantization import calibration_images
+from keras_portrait.export.quantization import quantize_int8
+from keras_portrait.export.runner import LiteRTRunner
+from keras_portrait.export.runner import operator_names
+from keras_portrait.export.savedmodel import as_uint8_images
+from keras_portrait.export.savedmodel import check_input_type
+from keras_portrait.export.savedmodel import export_saved_model
+from keras_portrait.export.savedmodel import resize_uint8
+from keras_portrait.export.savedmodel import to_boundary
+
+FORMATS = ("saved_model", "fp32", "fp16", "int8_dynamic", "int8")
+PARITY_IMAGES = 8
+
+# How each .tflite format stores weights and activations (the card's `quantization`).
+QUANTIZATION = {
+    "fp32": {"weights": "float32", "activations": "float32"},
+    "fp16": {"weights": "float16 (dequantized to float32 at load)", "activations": "float32"},
+    "int8_dynamic": {"weights": "int8 per-channel", "activations": "float32, int8 on the fly"},
+    "int8": {"weights": "int8 per-channel", "activations": "int8 (calibrated); the "
+             "instance-norm statistics in float32 between QUANTIZE/DEQUANTIZE"},
+}
+
+
+def export_generator(
+    model,
+    out_dir,
+    image_size=256,
+    formats=FORMATS,
+    input_type="uint8",
+    representative_data=None,
+    parity_data=None,
+    card=None,
+    name="generator",
+    num_threads=2,
+):
+    """Exports an image-to-image generator for mobile: SavedModel and .tflite files, each + card.
+
+    Every file holds the pre- and post-processing (`inference_graph`): it takes and gives RGB
+    NHWC images of `image_size`², batch 1, as uint8 [0, 255] or float32 [0, 1]. The .tflite
+    files use TFLite builtin ops only (no Flex), so they run on the plain LiteRT runtime. Beside
+    each output `<path>` a `<path>.json` card records the input/output, the versions, the
+    parity against the Keras generator on `parity_data` and the LiteRT latency.
+
+    Args:
+        model: keras.Model. Maps [-1, 1] images to [-1, 1] images of the same size: a
+            generator, or a GAN whose `call()` is its generator's inference path.
+        out_dir: str. Folder of the outputs (created when missing).
+        image_size: int. Side of the square input of the files. Defaults to `256`.
+        formats: sequence of str, from `FORMATS`: "saved_model", "fp32", "fp16",
+            "int8_dynamic" (int8 weights, float activations) and "int8" (full integer,
+            calibrated on `representative_data`). Defaults to all.
+        input_type: str. "uint8" ([0, 255]) or "float" ([0, 1]), for input and output alike.
+            Defaults to `"uint8"`.
+        representative_data: iterable or `tf.data.Dataset` of images or batches of images from
+            the training data, uint8 [0, 255] or float [-1, 1]; up to 128 are used to
+            calibrate "int8", which needs it. Defaults to `None`.
+        parity_data: images (N, H, W, 3) on which the cards measure parity, uint8 or float
+            [-1, 1]. Defaults to the first 8 calibration images if any, else 8 seeded
+            uniform-noise images.
+        card: dict or None. Fields copied into every card, e.g.
+            `{"family": "CycleGAN", "direction": "photo→painting"}`. `family` defaults to the
+            model's class name (or its name, for a functional generator).
+        name: str. Stem of the file names (`<name>_<format>.tflite`). Defaults to `"generator"`.
+        num_threads: int. LiteRT threads for the parity and latency figures. Defaults to `2`.
+
+    Returns:
+        dict format → its card (with `path`: the written file or folder).
+    """
+    formats = _check_formats(formats)
+    check_input_type(input_type)
+    if "int8" in formats and representative_data is None:
+        raise ValueError(
+            '`formats` includes "int8", which needs `representative_data`: an iterable or '
+            "tf.data.Dataset of images from the training data to calibrate the activations. "
+            "Received: representative_data=None"
+        )
+    os.makedirs(out_dir, exist_ok=True)
+    extra = {"family": _family(model), **(card or {})}
+    calibration = None
+    if "int8" in formats:
+        calibration = calibration_images(representative_data, image_size)
+    images, source = _parity_images(parity_data, calibration, image_size)
+    reference = reference_outputs(model, images, input_type)
+
+    keep_saved_model = "saved_model" in formats
+    saved_model_dir = (os.path.join(out_dir, f"{name}_saved_model") if keep_saved_model
+                       else tempfile.mkdtemp(prefix="keras_portrait_export_"))
+    try:
+        graph = export_saved_model(model, saved_model_dir, image_size, input_type)
+        shape = tuple(graph.input_shape)
+        results = {}
+        if keep_saved_model:
+            outputs = _run_saved_model(saved_model_dir, to_boundary(images, input_type))
+            results["saved_model"] = _finish(
+                "saved_model", saved_model_dir, shape, input_type,
+                {**compare(reference, outputs), "source": source}, extra=extra,
+            )
+        for fmt in formats:
+            if fmt == "saved_model":
+                continue
+            content = convert(saved_model_dir, fmt, input_type, calibration)
+            path = os.path.join(out_dir, f"{name}_{fmt}.tflite")
+            with open(path, "wb") as f:
+                f.write(content)
+            runner = LiteRTRunner(path, num_threads=num_threads)
+            quantization = dict(QUANTIZATION[fmt])
+            if fmt == "int8":
+                quantization["calibration_images"] = int(len(calibration))
+            latency = {"median_ms": 1e3 * runner.latency(), "num_threads": num_threads,
+                       "runtime": "ai_edge_litert.interpreter.Interpreter",
+                       "cpus_available": len(os.sched_getaffinity(0))}
+            results[fmt] = _finish(
+                fmt, path, shape, input_type,
+                {**compare(reference, runner(to_boundary(images, input_type))), "source": source},
+                latency=latency, operators=operator_names(content),
+                quantization=quantization, extra=extra,
+            )
+    finally:
+        if not keep_saved_model:
+            shutil.rmtree(saved_model_dir, ignore_errors=True)
+    return results
+
+
+def convert(saved_model_dir, fmt, input_type="uint8", calibration=None):
+    """The .tflite bytes of a SavedModel of `inference_graph` in one format (builtins only).
+
+    Args:
+        saved_model_dir: str. A SavedModel written by `export_saved_model`.
+        fmt: str. "fp32", "fp16", "int8_dynamic" or "int8".
+        input_type: str. The graph's input type, "uint8" or "float".
+        calibration: uint8 images (N, H, W, 3) at the graph's size; needed for "int8".
+    """
+    if fmt == "int8":
+        if calibration is None:
+            raise ValueError('The "int8" format needs calibration images.')
+        return quantize_int8(saved_model_dir, calibration, input_type)
+    if fmt not in ("fp32", "fp16", "int8_dynamic"):
+        raise ValueError(f"Unknown .tflite format {fmt!r}. Valid: fp32, fp16, int8_dynamic, int8")
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir))
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if fmt in ("fp16", "int8_dynamic"):
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if fmt == "fp16":
+        converter.target_spec.supported_types = [tf.float16]
+    return converter.convert()
+
+
+def _check_formats(formats):
+    if isinstance(formats, str):
+        formats = (formats,)
+    formats = tuple(formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(
+            f"`formats` must be a non-empty sequence of {', '.join(FORMATS)}. "
+            f"Received: formats={formats!r}"
+        )
+    return tuple(dict.fromkeys(formats))
+
+
+def _family(model):
+    from keras_portrait.models.base_gan import BaseGAN  # noqa: PLC0415
+
+    return type(model).__name__ if isinstance(model, BaseGAN) else model.name
+
+
+def _parity_images(parity_data, calibration, image_size):
+    """The parity images (uint8) and how the card names their source."""
+    if parity_data is not None:
+        return resize_uint8(as_uint8_images(parity_data), image_size), "parity_data"
+    if calibration is not None:
+        return calibration[:PARITY_IMAGES], "calibration images (in-sample)"
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (PARITY_IMAGES, image_size, image_size, 3), dtype=np.uint8)
+    return noise, "uniform noise, seed 0"
+
+
+def _run_saved_model(path, images):
+    loaded = tf.saved_model.load(path)  # keep the object alive: `serve` holds weak refs
+    return np.concatenate([loaded.serve(images[i : i + 1]).numpy() for i in range(len(images))])
+
+
+def _finish(fmt, path, shape, input_type, parity, **kwargs):
+    card = cards.make_card(fmt, path, shape, input_type, parity, **kwargs)
+    card["path"] = os.path.abspath(path)
+    cards.write_card(path, card)
+    return card
+
