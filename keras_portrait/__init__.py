@@ -12,7 +12,9 @@ from keras_portrait.export import export_generator
 from keras_portrait.grids import image_grid
 from keras_portrait.grids import save_image
 from keras_portrait.grids import to_uint8
+from keras_portrait.models import CycleGAN
 from keras_portrait.models import DCGAN
+from keras_portrait.models import LinearDecay
 from keras_portrait.models import WGANGP
 from keras_portrait.models import BaseGAN
 from keras_portrait.models.callbacks import NonFiniteLossError

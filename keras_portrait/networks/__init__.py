@@ -1,0 +1,4 @@
+from keras_portrait.networks.dcgan import dcgan_discriminator
+from keras_portrait.networks.dcgan import dcgan_generator
+from keras_portrait.networks.patch_gan import patch_gan_discriminator
+from keras_portrait.networks.resnet_generator import resnet_generator

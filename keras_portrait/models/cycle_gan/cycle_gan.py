@@ -1,0 +1,356 @@
+"""CycleGAN: unpaired translation between two image domains (photo ↔ portrait style)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_portrait import losses
+from keras_portrait.grids import image_grid
+from keras_portrait.grids import to_uint8
+from keras_portrait.models.base_gan import BaseGAN
+from keras_portrait.models.cycle_gan.image_pool import ImagePool
+from keras_portrait.networks.patch_gan import patch_gan_discriminator
+from keras_portrait.networks.resnet_generator import resnet_generator
+
+_NETWORKS = ("generator_a2b", "generator_b2a", "discriminator_a", "discriminator_b")
+
+
+class _Unsaved:
+    """Holds an object out of Keras' reach: saving walks a model's attributes and would store
+    any Keras model it finds, and tracking would add its weights to the model's."""
+
+    def __init__(self, value=None):
+        self.value = value
+
+
+@keras.saving.register_keras_serializable(package="keras_portrait")
+class CycleGAN(BaseGAN):
+    """Two generators translate A → B and B → A, each judged by a PatchGAN of its target domain.
+
+    Trains with `fit` on `(images_a, images_b)` batches in [-1, 1], unpaired
+    (`keras_portrait.data.unpaired` or `synth_portraits(family="cyclegan")`). Each step runs
+    the paper's algorithm: one update of both generators on the least-squares adversarial
+    loss, the cycle-consistency L1 loss in both directions and the identity L1 loss; then one
+    update of both discriminators on the real images and on fakes from an `ImagePool`, the
+    discriminators' loss halved. The discriminators judge the fakes the generators made before
+    their update, as in the reference code. `call(images)` is the A → B generator, so
+    exporting the model exports it; `translate(images, direction)` gives uint8 images.
+
+    The identity-aware term (`face_identity_weight` > 0) adds
+    `λ_p · (‖E(a) − E(G(a))‖² + ‖E(b) − E(F(b))‖²)`, batch means of squared Euclidean distances
+    between embeddings by `identity_embedder` E, a callable from images in [-1, 1] to
+    `(batch, ...)` embeddings (a face-recognition network, frozen). Only the generators are
+    updated by it. The embedder is never saved with the model, neither in its config nor in
+    its weights (it is an external, often large, frozen network; keeping it out also keeps the
+    weight files of models with and without it interchangeable): after loading a model that
+    trains with the term, pass it again with `set_identity_embedder`. Training with
+    `face_identity_weight` > 0 and no embedder raises an error.
+
+    Under `tf.distribute` strategies every loss, random draw and the image pools are those of
+    one device on the global batch (see `ImagePool` for the pools), so a distributed run
+    trains like a single-device one.
+
+    Args:
+        filters: int. Width of both generators (`ngf`). Defaults to `64`.
+        num_blocks: int. Residual blocks of the generators (9 for 256², 6 for 128²).
+            Defaults to `9`.
+        discriminator_filters: int. Width of both PatchGANs (`ndf`). Defaults to `64`.
+        cycle_weight: float. λ_cyc of the cycle L1 loss, in both directions. Defaults to `10.0`.
+        identity_weight_ratio: float. The identity L1 loss's weight as a fraction of
+            `cycle_weight` (λ_idt = 0.5 · λ_cyc in the paper); 0 turns it off. Defaults to `0.5`.
+        pool_size: int. Fakes kept per discriminator in its `ImagePool`; 0 turns the pools
+            off. The pools take the size of the first images the model sees (the first call or
+            training batch), so train on one image size per model. Defaults to `50`.
+        identity_embedder: callable or None. Images in [-1, 1] → embeddings, for the
+            identity-aware term. Not saved (see above). Defaults to `None`.
+        face_identity_weight: float. λ_p of the identity-aware term. Defaults to `0.0`.
+        generator_a2b, generator_b2a: keras.Model or None. Generators to use instead of
+            `resnet_generator(filters, num_blocks)`.
+        discriminator_a, discriminator_b: keras.Model or None. Discriminators of domains A and
+            B to use instead of `patch_gan_discriminator(discriminator_filters)`.
+        seed: int or None. Seed of the pools' random draws.
+
+    Reference:
+        Zhu et al., "Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial
+        Networks", ICCV 2017; Mao et al., "Least Squares Generative Adversarial Networks",
+        ICCV 2017.
+    """
+
+    LOSS_NAMES = (
+        "d_loss_a", "d_loss_b", "g_loss", "adversarial_loss", "cycle_loss", "identity_loss",
+        "face_identity_loss",
+    )
+
+    def __init__(
+        self,
+        filters=64,
+        num_blocks=9,
+        discriminator_filters=64,
+        cycle_weight=10.0,
+        identity_weight_ratio=0.5,
+        pool_size=50,
+        identity_embedder=None,
+        face_identity_weight=0.0,
+        generator_a2b=None,
+        generator_b2a=None,
+        discriminator_a=None,
+        discriminator_b=None,
+        seed=None,
+        **kwargs,
+    ):
+        kwargs.pop("discriminator_steps", None)  # one update each per step, as in the paper
+        super().__init__(discriminator_steps=1, seed=seed, **kwargs)
+        for name, value in (
+            ("cycle_weight", cycle_weight),
+            ("identity_weight_ratio", identity_weight_ratio),
+            ("face_identity_weight", face_identity_weight),
+        ):
+            if not value >= 0:
+                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
+        if identity_embedder is not None and not callable(identity_embedder):
+            raise ValueError(
+                "`identity_embedder` must be a callable (images → embeddings). "
+                f"Received: {type(identity_embedder).__name__}"
+            )
+        self.filters = filters
+        self.num_blocks = num_blocks
+        self.discriminator_filters = discriminator_filters
+        self.cycle_weight = cycle_weight
+        self.identity_weight_ratio = identity_weight_ratio
+        self.pool_size = pool_size
+        self.face_identity_weight = face_identity_weight
+        self.generator_a2b = generator_a2b or resnet_generator(
+            filters, num_blocks, name="generator_a2b"
+        )
+        self.generator_b2a = generator_b2a or resnet_generator(
+            filters, num_blocks, name="generator_b2a"
+        )
+        self.discriminator_a = discriminator_a or patch_gan_discriminator(
+            discriminator_filters, name="discriminator_a"
+        )
+        self.discriminator_b = discriminator_b or patch_gan_discriminator(
+            discriminator_filters, name="discriminator_b"
+        )
+        # pool_a keeps fakes of domain A (made by generator_b2a) for discriminator_a.
+        self.pool_a = ImagePool(pool_size, name="pool_a")
+        self.pool_b = ImagePool(pool_size, name="pool_b")
+        self._embedder = _Unsaved(identity_embedder)
+        self._sample_images = _Unsaved()
+        # The networks are built functional models; the pools build themselves (see `call`).
+        self.built = True
+
+    def build_pools(self, images_shape):
+        """Makes the pools' variables for images of `images_shape` (NHWC), unless made."""
+        for pool in (self.pool_a, self.pool_b):
+            if not pool.built:
+                pool.build(images_shape)
+
+    @property
+    def generators(self):
+        return [self.generator_a2b, self.generator_b2a]
+
+    @property
+    def discriminators(self):
+        return [self.discriminator_a, self.discriminator_b]
+
+    def default_optimizers(self):
+        return (
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+        )
+
+    def call(self, images, training=False):
+        if not self.pool_a.built and None not in tuple(images.shape)[1:]:
+            # Under a strategy, `fit` calls the model on a batch before its first step: the
+            # pools' variables must be made then, outside the replica context of the step.
+            # Without one, the first step makes them from the first fakes.
+            self.build_pools(images.shape)
+        return self.generator_a2b(images, training=training)
+
+    def set_identity_embedder(self, embedder):
+        """Sets (or clears, with None) the embedder of the identity-aware term."""
+        if embedder is not None and not callable(embedder):
+            raise ValueError(f"`embedder` must be callable. Received: {type(embedder).__name__}")
+        self._embedder.value = embedder
+
+    # --- the algorithm ------------------------------------------------------------------------
+    def train_step(self, batch):
+        fakes = self.generator_step(batch)
+        self.discriminator_step(batch, fakes)
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # As in BaseGAN.train_step (keras-team/keras#20585).
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
+
+    def generator_loss(self, real_a, real_b):
+        """The generators' total loss, the logged terms and the fakes `(fake_a, fake_b)`."""
+        fake_b = self.generator_a2b(real_a, training=True)
+        fake_a = self.generator_b2a(real_b, training=True)
+        adversarial = losses.lsgan_generator_loss(
+            self.discriminator_b(fake_b, training=True)
+        ) + losses.lsgan_generator_loss(self.discriminator_a(fake_a, training=True))
+        cycle = self.cycle_weight * (
+            losses.l1_loss(real_a, self.generator_b2a(fake_b, training=True))
+            + losses.l1_loss(real_b, self.generator_a2b(fake_a, training=True))
+        )
+        identity = ops.zeros((), "float32")
+        if self.identity_weight_ratio > 0:
+            identity = self.identity_weight_ratio * self.cycle_weight * (
+                losses.l1_loss(real_b, self.generator_a2b(real_b, training=True))
+                + losses.l1_loss(real_a, self.generator_b2a(real_a, training=True))
+            )
+        face_identity = ops.zeros((), "float32")
+        if self.face_identity_weight > 0:
+            face_identity = self.face_identity_weight * (
+                self.embedding_distance(real_a, fake_b) + self.embedding_distance(real_b, fake_a)
+            )
+        total = adversarial + cycle + identity + face_identity
+        logged = {
+            "g_loss": total,
+            "adversarial_loss": adversarial,
+            "cycle_loss": cycle,
+            "identity_loss": identity,
+            "face_identity_loss": face_identity,
+        }
+        return total, logged, (fake_a, fake_b)
+
+    def embedding_distance(self, real, fake):
+        """Batch mean of `‖E(real) − E(fake)‖²`, E the identity embedder (kept fixed)."""
+        embedder = self._embedder.value
+        if embedder is None:
+            raise ValueError(
+                f"face_identity_weight={self.face_identity_weight} needs an identity embedder: "
+                "pass `identity_embedder=` or call `set_identity_embedder()` (it is not saved "
+                "with the model)."
+            )
+
+        def embed(images):
+            if isinstance(embedder, keras.layers.Layer):
+                embeddings = embedder(images, training=False)
+            else:
+                embeddings = embedder(images)
+            embeddings = ops.cast(embeddings, "float32")
+            return ops.reshape(embeddings, (ops.shape(embeddings)[0], -1))
+
+        difference = ops.stop_gradient(embed(real)) - embed(fake)
+        return ops.mean(ops.sum(ops.square(difference), axis=-1))
+
+    def discriminator_loss(self, real_a, real_b, fake_a, fake_b):
+        """Both discriminators' losses, halved (the reference slows D relative to G)."""
+        loss_a = 0.5 * losses.lsgan_discriminator_loss(
+            self.discriminator_a(real_a, training=True),
+            self.discriminator_a(fake_a, training=True),
+        )
+        loss_b = 0.5 * losses.lsgan_discriminator_loss(
+            self.discriminator_b(real_b, training=True),
+            self.discriminator_b(fake_b, training=True),
+        )
+        return loss_a + loss_b, {"d_loss_a": loss_a, "d_loss_b": loss_b}
+
+    def generator_step(self, batch):
+        """One update of both generators; returns the fakes they made before it."""
+        real_a, real_b = _domains(batch)
+        with tf.GradientTape() as tape:
+            loss, logged, fakes = self.generator_loss(real_a, real_b)
+        self.apply_gradients(tape, loss, self.generators, self.g_optimizer)
+        self.track(**logged)
+        return fakes
+
+    def discriminator_step(self, batch, fakes):
+        """One update of both discriminators on real images and on pooled `fakes`."""
+        real_a, real_b = _domains(batch)
+        fake_a, fake_b = (tf.stop_gradient(fake) for fake in fakes)
+        fake_a = self.pool_a.query(fake_a, self.uniform(tf.shape(fake_a)[0], (2,)))
+        fake_b = self.pool_b.query(fake_b, self.uniform(tf.shape(fake_b)[0], (2,)))
+        with tf.GradientTape() as tape:
+            loss, logged = self.discriminator_loss(real_a, real_b, fake_a, fake_b)
+        self.apply_gradients(tape, loss, self.discriminators, self.d_optimizer)
+        self.track(**logged)
+
+    # --- inference ----------------------------------------------------------------------------
+    def translate(self, images, direction="a2b", batch_size=64):
+        """uint8 translations (N, H, W, 3) of images in [-1, 1], `direction` "a2b" or "b2a"."""
+        generators = {"a2b": self.generator_a2b, "b2a": self.generator_b2a}
+        if direction not in generators:
+            raise ValueError(
+                f"`direction` must be one of {sorted(generators)}. Received: {direction!r}"
+            )
+        images = ops.convert_to_tensor(images, "float32")
+        total = int(ops.shape(images)[0])
+        outputs = [
+            to_uint8(generators[direction](images[start : start + batch_size], training=False))
+            for start in range(0, total, batch_size)
+        ]
+        return np.concatenate(outputs, axis=0)
+
+    def set_sample_images(self, images):
+        """Fixes the domain-A images that `sample_inputs` returns (float [-1, 1], NHWC)."""
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim != 4 or images.shape[0] < 1:
+            raise ValueError(
+                f"`images` must be a non-empty (N, H, W, C) batch. Received: {images.shape}"
+            )
+        self._sample_images.value = images
+
+    def sample_inputs(self, n, seed=None):
+        """The first `n` images set by `set_sample_images` (fewer when fewer were set).
+
+        A CycleGAN translates real images, so a grid needs some: set them from the data once
+        (e.g. `model.set_sample_images(next(iter(dataset))[0])`). `seed` is unused: the inputs
+        are the same images whatever it is.
+        """
+        if self._sample_images.value is None:
+            raise ValueError(
+                "CycleGAN.sample_inputs needs real domain-A images: call "
+                "`model.set_sample_images(images)` first (e.g. a batch of the training data)."
+            )
+        return ops.convert_to_tensor(self._sample_images.value[:n])
+
+    def sample_grid(self, inputs, batch_size=64):
+        """A uint8 grid, one row per input: input | translation A → B | back to A."""
+        inputs = ops.convert_to_tensor(inputs, "float32")
+        rows = []
+        for start in range(0, int(ops.shape(inputs)[0]), batch_size):
+            real = inputs[start : start + batch_size]
+            fake = self.generator_a2b(real, training=False)
+            back = self.generator_b2a(fake, training=False)
+            rows.append(np.stack([to_uint8(real), to_uint8(fake), to_uint8(back)], axis=1))
+        rows = np.concatenate(rows, axis=0)
+        return image_grid(rows.reshape(-1, *rows.shape[2:]), columns=3)
+
+    # --- serialization ------------------------------------------------------------------------
+    def get_config(self):
+        config = super().get_config()
+        config.pop("discriminator_steps")
+        return {
+            **config,
+            "filters": self.filters,
+            "num_blocks": self.num_blocks,
+            "discriminator_filters": self.discriminator_filters,
+            "cycle_weight": self.cycle_weight,
+            "identity_weight_ratio": self.identity_weight_ratio,
+            "pool_size": self.pool_size,
+            "face_identity_weight": self.face_identity_weight,
+            **{
+                name: keras.saving.serialize_keras_object(getattr(self, name))
+                for name in _NETWORKS
+            },
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in _NETWORKS:
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)
+
+
+def _domains(batch):
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        raise ValueError(
+            "CycleGAN trains on `(images_a, images_b)` batches. "
+            f"Received: {type(batch).__name__}"
+        )
+    return batch

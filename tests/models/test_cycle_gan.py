@@ -1,0 +1,279 @@
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from harness import check_model_save, check_train_step
+
+from keras_portrait.grids import to_uint8
+from keras_portrait.models.cycle_gan import CycleGAN, ImagePool
+from keras_portrait.models.cycle_gan.image_pool import pool_update
+
+HERE = os.path.dirname(__file__)
+TINY = {"filters": 8, "num_blocks": 2, "discriminator_filters": 8}
+
+
+def _images(n=4, size=32, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, size, size, 3)).astype("float32")
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A tiny CycleGAN after 2 fit steps (traced once for the module: tracing is the slow part)."""
+    gan = CycleGAN(**TINY, pool_size=3, seed=1)
+    gan.compile()
+    logs = check_train_step(gan, (_images(seed=1), _images(seed=2)), steps=2)
+    return gan, logs
+
+
+def test_train_step_moves_all_four_networks(trained):
+    gan, logs = trained
+    assert set(gan.LOSS_NAMES) == set(logs)
+    assert logs["face_identity_loss"] == 0.0
+    assert logs["identity_loss"] > 0 and logs["cycle_loss"] > 0
+    # Two steps of batch 4 filled both pools (3 images).
+    assert int(gan.pool_a.count.numpy()) == int(gan.pool_b.count.numpy()) == 3
+
+
+def test_each_of_the_four_networks_changes(trained):
+    gan, _ = trained
+    networks = gan.generators + gan.discriminators
+    before = [[w.numpy().copy() for w in net.trainable_weights] for net in networks]
+    gan.fit(tf.data.Dataset.from_tensors((_images(seed=3), _images(seed=4))), verbose=0)
+    for net, weights in zip(networks, before):
+        moved = [not np.array_equal(w.numpy(), b) for w, b in zip(net.trainable_weights, weights)]
+        assert any(moved), f"{net.name} did not change"
+
+
+@pytest.mark.parametrize("safe_mode", [True, False])
+def test_save_and_load_round_trip(trained, safe_mode):
+    gan, _ = trained
+    reloaded = check_model_save(gan, _images(2), safe_mode=safe_mode)
+    assert isinstance(reloaded, CycleGAN)
+    config = reloaded.get_config()
+    for key in ("filters", "num_blocks", "discriminator_filters", "pool_size", "seed",
+                "cycle_weight", "identity_weight_ratio", "face_identity_weight"):
+        assert config[key] == gan.get_config()[key], key
+    for pool, loaded in ((gan.pool_a, reloaded.pool_a), (gan.pool_b, reloaded.pool_b)):
+        np.testing.assert_array_equal(loaded.images.numpy(), pool.images.numpy())
+        assert int(loaded.count.numpy()) == int(pool.count.numpy())
+    np.testing.assert_array_equal(
+        reloaded.translate(_images(2), "b2a"), gan.translate(_images(2), "b2a")
+    )
+    # The optimizers come back with their state.
+    assert int(reloaded.g_optimizer.iterations.numpy()) == int(gan.g_optimizer.iterations.numpy())
+
+
+def test_unbuilt_pools_rebuild_from_saved_weights(trained, tmp_path):
+    gan, _ = trained
+    path = str(tmp_path / "cycle.weights.h5")
+    gan.save_weights(path)
+    fresh = CycleGAN(**TINY, pool_size=3, seed=1)  # never called: pools without variables
+    fresh.load_weights(path)
+    np.testing.assert_array_equal(fresh.pool_b.images.numpy(), gan.pool_b.images.numpy())
+
+
+def test_translate_is_uint8_and_deterministic():
+    gan = CycleGAN(**TINY, seed=0)
+    images = _images(5)
+    for direction in ("a2b", "b2a"):
+        out = gan.translate(images, direction, batch_size=2)
+        assert out.shape == (5, 32, 32, 3) and out.dtype == np.uint8
+        np.testing.assert_array_equal(out, gan.translate(images, direction))
+    assert not np.array_equal(gan.translate(images, "a2b"), gan.translate(images, "b2a"))
+    # call() is the A → B generator (batched differently, a pixel may round the other way).
+    difference = gan.translate(images).astype(int) - to_uint8(gan(images)).astype(int)
+    assert np.abs(difference).max() <= 1
+    with pytest.raises(ValueError, match="direction"):
+        gan.translate(images, "a2a")
+
+
+def test_defaults_are_the_papers():
+    gan = CycleGAN(**TINY)
+    gan.compile()
+    assert (gan.cycle_weight, gan.identity_weight_ratio, gan.pool_size) == (10.0, 0.5, 50)
+    assert gan.face_identity_weight == 0.0
+    for optimizer in (gan.g_optimizer, gan.d_optimizer):
+        assert float(optimizer.learning_rate) == pytest.approx(2e-4)
+        assert optimizer.beta_1 == 0.5
+
+
+def test_sample_inputs_and_grid():
+    gan = CycleGAN(**TINY)
+    with pytest.raises(ValueError, match="set_sample_images"):
+        gan.sample_inputs(4)
+    gan.set_sample_images(_images(3))
+    inputs = gan.sample_inputs(8, seed=0)
+    assert tuple(inputs.shape) == (3, 32, 32, 3)
+    grid = gan.sample_grid(inputs)
+    # 3 rows of input | translation | reconstruction, 2-pixel padding.
+    assert grid.shape == (3 * 32 + 4 * 2, 3 * 32 + 4 * 2, 3) and grid.dtype == np.uint8
+
+
+# --- the identity-aware term ------------------------------------------------------------------
+def _embedder():
+    keras.utils.set_random_seed(5)
+    return keras.Sequential(
+        [
+            keras.Input((None, None, 3)),
+            keras.layers.Conv2D(4, 3, strides=2),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(8),
+        ],
+        name="embedder",
+    )
+
+
+def _generator_gradients(gan, real_a, real_b):
+    with tf.GradientTape() as tape:
+        loss, logged, _ = gan.generator_loss(real_a, real_b)
+    variables = [v for net in gan.generators for v in net.trainable_variables]
+    return logged, tape.gradient(loss, variables)
+
+
+def test_face_identity_term_is_finite_positive_and_moves_the_generators():
+    real_a, real_b = _images(seed=1), _images(seed=2)
+    keras.utils.set_random_seed(0)
+    with_term = CycleGAN(**TINY, identity_embedder=_embedder(), face_identity_weight=1.0)
+    keras.utils.set_random_seed(0)
+    without = CycleGAN(**TINY, identity_embedder=_embedder(), face_identity_weight=0.0)
+    logged, gradients = _generator_gradients(with_term, real_a, real_b)
+    logged_0, gradients_0 = _generator_gradients(without, real_a, real_b)
+    term = float(logged["face_identity_loss"])
+    assert np.isfinite(term) and term > 0
+    assert float(logged_0["face_identity_loss"]) == 0.0
+    # Same networks (same seed), so the losses differ by the term alone.
+    np.testing.assert_allclose(
+        float(logged["g_loss"]) - float(logged_0["g_loss"]), term, rtol=1e-4
+    )
+    differs = [not np.allclose(g.numpy(), g0.numpy()) for g, g0 in zip(gradients, gradients_0)]
+    assert any(differs)
+
+
+def test_embedder_is_not_saved_and_must_be_set_again(tmp_path):
+    embedder = _embedder()
+    gan = CycleGAN(**TINY, identity_embedder=embedder, face_identity_weight=0.5)
+    plain = CycleGAN(**TINY)
+    images = _images(2)
+    gan(images), plain(images)
+    assert len(gan.weights) == len(plain.weights)
+    path = str(tmp_path / "gan.keras")
+    gan.save(path)
+    reloaded = keras.saving.load_model(path)
+    assert reloaded.face_identity_weight == 0.5
+    with pytest.raises(ValueError, match="identity embedder"):
+        reloaded.generator_loss(images, images)
+    reloaded.set_identity_embedder(embedder)
+    _, logged, _ = reloaded.generator_loss(images, images)
+    assert float(logged["face_identity_loss"]) > 0
+
+
+def test_argument_errors():
+    with pytest.raises(ValueError, match="cycle_weight"):
+        CycleGAN(**TINY, cycle_weight=-1.0)
+    with pytest.raises(ValueError, match="identity_embedder"):
+        CycleGAN(**TINY, identity_embedder="facenet")
+    with pytest.raises(ValueError, match="pool_size"):
+        CycleGAN(**TINY, pool_size=-1)
+    with pytest.raises(ValueError, match="images_a, images_b"):
+        CycleGAN(**TINY).generator_step(_images())
+
+
+# --- ImagePool ----------------------------------------------------------------------------------
+def _labelled(n, start=0):
+    """Images whose every pixel holds their label, so that a returned image names itself."""
+    labels = np.arange(start, start + n, dtype="float32")
+    return np.broadcast_to(labels[:, None, None, None], (n, 2, 2, 1)).copy()
+
+
+def _labels(images):
+    return np.asarray(images)[:, 0, 0, 0].astype(int).tolist()
+
+
+def test_pool_stores_the_first_images_and_returns_them_unchanged():
+    pool = ImagePool(pool_size=50)
+    draws = np.full((30, 2), 0.99, "float32")  # would swap, were the pool full
+    first = pool.query(tf.constant(_labelled(30)), draws)
+    second = pool.query(tf.constant(_labelled(30, start=30)), draws)
+    assert _labels(first) == list(range(30))
+    # 20 more fill the pool and come back as is ...
+    assert _labels(second)[:20] == list(range(30, 50))
+    # ... and the next 10 swap (draws > 0.5): each returns an older image, maybe of its batch.
+    assert all(label < own for label, own in zip(_labels(second)[20:], range(50, 60)))
+    assert int(pool.count.numpy()) == 50
+
+
+def test_pool_swaps_half_of_the_images_once_full():
+    pool = ImagePool(pool_size=50)
+    pool.query(tf.constant(_labelled(50)), np.zeros((50, 2), "float32"))
+    draws = np.random.default_rng(0).uniform(size=(2000, 2)).astype("float32")
+    returned = []
+    for start in range(0, 2000, 10):
+        batch = _labelled(10, start=1000 + start)
+        returned += _labels(pool.query(tf.constant(batch), draws[start : start + 10]))
+    swapped = np.mean(np.array(returned) != np.arange(1000, 3000))
+    assert 0.45 < swapped < 0.55
+    stored = set(_labels(pool.images.numpy()))
+    assert len(stored) == 50 and stored != set(range(50))
+
+
+def test_pool_is_deterministic_given_the_draws_and_follows_the_reference_loop():
+    rng = np.random.default_rng(3)
+    stored = _labelled(4, start=100)
+    images = _labelled(6)
+    draws = rng.uniform(size=(6, 2)).astype("float32")
+    draws[2:, 1] = 0.3  # four images in a row pick slot 1: swaps chain within the batch
+    draws[2:, 0] = [0.9, 0.2, 0.7, 0.8]
+    returned, new_stored, count = pool_update(tf.constant(stored), tf.constant(2),
+                                              tf.constant(images), tf.constant(draws), 4)
+    # The reference, image by image.
+    ref_pool, ref_count, ref_returned = _labels(stored), 2, []
+    for i, label in enumerate(_labels(images)):
+        if ref_count < 4:
+            ref_pool[ref_count] = label
+            ref_count += 1
+            ref_returned.append(label)
+        elif draws[i, 0] > 0.5:
+            slot = int(draws[i, 1] * 4)
+            ref_returned.append(ref_pool[slot])
+            ref_pool[slot] = label
+        else:
+            ref_returned.append(label)
+    assert _labels(returned) == ref_returned == [0, 1, 101, 3, 2, 4]
+    assert _labels(new_stored) == ref_pool and int(count) == 4
+    again = pool_update(tf.constant(stored), tf.constant(2), tf.constant(images),
+                        tf.constant(draws), 4)
+    np.testing.assert_array_equal(again[0].numpy(), returned.numpy())
+
+
+def test_pool_of_size_zero_passes_images_through():
+    pool = ImagePool(pool_size=0)
+    images = tf.constant(_labelled(3))
+    assert _labels(pool.query(images, np.ones((3, 2), "float32"))) == [0, 1, 2]
+    assert not pool.weights
+
+
+def test_pool_draws_come_from_the_model_seed():
+    def pooled(seed):
+        gan = CycleGAN(**TINY, pool_size=2, seed=seed)
+        gan.pool_b.query(tf.constant(_images(2)), gan.uniform(2, (2,)))
+        out = gan.pool_b.query(tf.constant(_images(8, seed=9)), gan.uniform(8, (2,)))
+        return out.numpy()
+
+    np.testing.assert_array_equal(pooled(4), pooled(4))
+    assert not np.array_equal(pooled(4), pooled(5))
+
+
+@pytest.mark.slow
+def test_mirrored_strategy_trains_like_one_device():
+    result = subprocess.run(
+        ["taskset", "-c", "1", sys.executable, os.path.join(HERE, "cycle_gan_strategy.py")],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "pool_count=6" in result.stdout  # the pools filled, then swapped across replicas
+    diff = float(result.stdout.split("max_abs_diff=")[1].split()[0])
+    assert diff <= 1e-5
