@@ -110,6 +110,10 @@ class BaseGAN(keras.Model):
         for _ in range(self.discriminator_steps):
             self.discriminator_step(batch)
         self.generator_step(batch)
+        return self.logged_results()
+
+    def logged_results(self):
+        """The trackers' results, as `train_step` returns them to `fit`."""
         results = {name: tracker.result() for name, tracker in self.trackers.items()}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             # Keras reduces multi-worker logs with a MEAN over axis 0, which fails on scalars

@@ -178,11 +178,7 @@ class CycleGAN(BaseGAN):
     def train_step(self, batch):
         fakes = self.generator_step(batch)
         self.discriminator_step(batch, fakes)
-        results = {name: tracker.result() for name, tracker in self.trackers.items()}
-        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
-            # As in BaseGAN.train_step (keras-team/keras#20585).
-            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
-        return results
+        return self.logged_results()
 
     def generator_loss(self, real_a, real_b):
         """The generators' total loss, the logged terms and the fakes `(fake_a, fake_b)`."""
