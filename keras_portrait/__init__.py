@@ -19,5 +19,4 @@ from keras_portrait.models import WGANGP
 from keras_portrait.models import BaseGAN
 from keras_portrait.models.callbacks import NonFiniteLossError
 from keras_portrait.models.callbacks import SampleGrid
-from keras_portrait.models.callbacks import sample_grid
 from keras_portrait.models.training import train

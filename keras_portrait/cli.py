@@ -9,7 +9,6 @@ from keras_portrait import DCGAN
 from keras_portrait import WGANGP
 from keras_portrait import save_image
 from keras_portrait.models.callbacks import NonFiniteLossError
-from keras_portrait.models.callbacks import sample_grid
 from keras_portrait.models.training import train
 
 FAMILIES = {"dcgan": DCGAN, "wgan-gp": WGANGP}
@@ -76,7 +75,7 @@ def _train(args):
 
 def _sample(args):
     model = keras.saving.load_model(args.model, safe_mode=True)
-    save_image(args.output, sample_grid(model, model.sample_inputs(args.n, args.seed)))
+    save_image(args.output, model.sample_grid(model.sample_inputs(args.n, args.seed)))
     print(f"{args.n} samples written to {args.output}")
     return 0
 

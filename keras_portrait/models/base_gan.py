@@ -1,7 +1,11 @@
 """The plumbing every GAN family shares: compile, trackers, seeds, sub-steps, serialization."""
 
 import keras
+import numpy as np
 import tensorflow as tf
+
+from keras_portrait.grids import image_grid
+from keras_portrait.grids import to_uint8
 
 
 class BaseGAN(keras.Model):
@@ -55,6 +59,16 @@ class BaseGAN(keras.Model):
     def sample_inputs(self, n, seed=None):
         """`n` inputs of `call()` for sample grids: latents, or fixed images of a dataset."""
         raise NotImplementedError
+
+    def sample_grid(self, inputs, batch_size=64):
+        """A uint8 grid of `self(inputs, training=False)` for sample sheets; a family may show
+        more (CycleGAN: input | translation | reconstruction)."""
+        total = int(keras.ops.shape(inputs)[0])
+        images = [
+            to_uint8(self(inputs[start : start + batch_size], training=False))
+            for start in range(0, total, batch_size)
+        ]
+        return image_grid(np.concatenate(images, axis=0))
 
     def discriminator_step(self, batch):
         raise NotImplementedError

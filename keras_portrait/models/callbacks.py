@@ -10,19 +10,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
-from keras_portrait.grids import image_grid
 from keras_portrait.grids import save_image
-from keras_portrait.grids import to_uint8
-
-
-def sample_grid(model, inputs, batch_size=64):
-    """A uint8 grid of `model(inputs, training=False)`, run `batch_size` inputs at a time."""
-    total = int(keras.ops.shape(inputs)[0])
-    images = [
-        to_uint8(model(inputs[start : start + batch_size], training=False))
-        for start in range(0, total, batch_size)
-    ]
-    return image_grid(np.concatenate(images, axis=0))
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -81,7 +69,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     def write(self, epoch):
         """Writes the grid of the current model under `epoch`; returns the uint8 grid."""
-        grid = sample_grid(self.model, self.inputs)
+        grid = self.model.sample_grid(self.inputs)
         save_image(self.path(epoch), grid)
         if self.log_dir is not None:
             self._writer = self._writer or SummaryWriter(self.log_dir)
