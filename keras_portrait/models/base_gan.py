@@ -83,9 +83,9 @@ class BaseGAN(keras.Model):
         `jit_compile=True` (XLA) makes the train step 2.0× faster for DCGAN and 1.5× for
         WGAN-GP on 2 CPU cores at 64² batch 64 (benchmarks/train_step_speed.py), for a few
         more seconds of first `fit`: turn it on for long runs on one device. It is off by
-        default because under MirroredStrategy the XLA step fails (variables placed on another device), and a
-        run with XLA does not reproduce one without (weights 2.6e-3 apart after 3 steps of a
-        tiny DCGAN), so distributed and single-device runs would no longer agree.
+        default because under MirroredStrategy the XLA step fails (variables placed on another
+        device), and a run with XLA does not reproduce one without (weights 2.6e-3 apart after
+        3 steps of a tiny DCGAN), so distributed and single-device runs would no longer agree.
         """
         kwargs["jit_compile"] = jit_compile
         super().compile(**kwargs)
