@@ -2,8 +2,8 @@
 
 Builds a temporary folder of JPEGs from the real photos in /work/shared/data/faces (copies and
 flipped/cropped re-encodings, written only to a temp dir), times the pipeline at each size, batch
-and augment setting, then times a CycleGAN-shaped train step (two ResNet-9 generators, two 70×70
-PatchGANs, LSGAN + cycle + identity losses, Adam, one tape per player) at batch 1 after warm-up.
+and augment setting, then times the train step of `keras_portrait.CycleGAN` in its reference configuration
+(two ResNet-9 generators, two 70×70 PatchGANs, image pools) at batch 1 after warm-up.
 A step consumes 2 × batch images (one per domain). Writes benchmarks/results/pipeline_throughput.json.
 
     .venv/bin/python benchmarks/pipeline_throughput.py
@@ -24,7 +24,7 @@ from PIL import Image, ImageOps
 
 from keras_portrait.data.folder import image_folder
 from keras_portrait.data.scan import scan_folder
-from keras_portrait.layers import InstanceNormalization, ReflectionPadding2D
+from keras_portrait import CycleGAN
 
 FACES = "/work/shared/data/faces"
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "pipeline_throughput.json")
@@ -66,95 +66,22 @@ def time_pipeline(folder, image_size, batch_size, augment, images):
     return batches * batch_size / (time.perf_counter() - start)
 
 
-# --- A CycleGAN-shaped train step (benchmark stand-in until keras_portrait.CycleGAN exists) ---
-
-def _reflect(x, pad):
-    return ReflectionPadding2D(pad)(x)
-
-
-def _norm(x):
-    return InstanceNormalization()(x)
-
-
-def resnet_generator(filters=64, blocks=9):
-    """c7s1-64, d128, d256, 9 × R256, u128, u64, c7s1-3 with reflection padding."""
-    inputs = keras.Input((None, None, 3))
-    x = keras.layers.Conv2D(filters, 7)(_reflect(inputs, 3))
-    x = keras.layers.ReLU()(_norm(x))
-    for mult in (2, 4):
-        x = keras.layers.Conv2D(filters * mult, 3, strides=2, padding="same")(x)
-        x = keras.layers.ReLU()(_norm(x))
-    for _ in range(blocks):
-        y = keras.layers.Conv2D(filters * 4, 3)(_reflect(x, 1))
-        y = keras.layers.ReLU()(_norm(y))
-        y = _norm(keras.layers.Conv2D(filters * 4, 3)(_reflect(y, 1)))
-        x = keras.layers.Add()([x, y])
-    for mult in (2, 1):
-        x = keras.layers.Conv2DTranspose(filters * mult, 3, strides=2, padding="same")(x)
-        x = keras.layers.ReLU()(_norm(x))
-    x = keras.layers.Conv2D(3, 7, activation="tanh")(_reflect(x, 3))
-    return keras.Model(inputs, x)
-
-
-def patch_discriminator(filters=64):
-    """70×70 PatchGAN: C64-C128-C256-C512 (4×4 kernels), then a 1-channel 4×4 convolution."""
-    inputs = keras.Input((None, None, 3))
-    x = inputs
-    for index, (mult, stride) in enumerate(((1, 2), (2, 2), (4, 2), (8, 1))):
-        x = keras.layers.Conv2D(filters * mult, 4, strides=stride)(keras.layers.ZeroPadding2D(1)(x))
-        x = keras.layers.LeakyReLU(0.2)(x if index == 0 else _norm(x))
-    x = keras.layers.Conv2D(1, 4)(keras.layers.ZeroPadding2D(1)(x))
-    return keras.Model(inputs, x)
-
-
-def cycle_gan_step():
-    g_ab, g_ba = resnet_generator(), resnet_generator()
-    d_a, d_b = patch_discriminator(), patch_discriminator()
-    g_vars = g_ab.trainable_variables + g_ba.trainable_variables
-    d_vars = d_a.trainable_variables + d_b.trainable_variables
-    g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
-    d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
-    g_opt.build(g_vars)
-    d_opt.build(d_vars)
-
-    def l1(x, y):
-        return tf.reduce_mean(tf.abs(x - y))
-
-    def lsgan(logits, target):
-        return tf.reduce_mean(tf.square(logits - target))
-
-    @tf.function
-    def step(real_a, real_b):
-        with tf.GradientTape() as tape:
-            fake_b, fake_a = g_ab(real_a, training=True), g_ba(real_b, training=True)
-            cycle = l1(g_ba(fake_b, training=True), real_a) + l1(g_ab(fake_a, training=True), real_b)
-            identity = l1(g_ba(real_a, training=True), real_a) + l1(g_ab(real_b, training=True), real_b)
-            adversarial = lsgan(d_b(fake_b, training=True), 1.0) + lsgan(d_a(fake_a, training=True), 1.0)
-            g_loss = adversarial + 10.0 * cycle + 5.0 * identity
-        g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
-        with tf.GradientTape() as tape:
-            d_loss = 0.5 * (
-                lsgan(d_a(real_a, training=True), 1.0) + lsgan(d_a(fake_a, training=True), 0.0)
-                + lsgan(d_b(real_b, training=True), 1.0) + lsgan(d_b(fake_b, training=True), 0.0)
-            )
-        d_opt.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
-        return g_loss, d_loss
-
-    return step
-
-
 def time_train_step(image_size, steps, batch_size=1):
-    """Seconds per step after two warm-up steps (the first traces)."""
-    step = cycle_gan_step()
-    real = tf.random.uniform((batch_size, image_size, image_size, 3), -1, 1)
+    """Seconds per `keras_portrait.CycleGAN` train step (reference configuration) after warm-up,
+    and the seconds of the first call (tracing)."""
+    gan = CycleGAN(seed=0)
+    gan.compile()
+    real = tf.random.uniform((batch_size, image_size, image_size, 3), -1, 1, seed=0)
+    gan(real)  # builds the image pools, as `fit` does
+    step = tf.function(gan.train_step)
     start = time.perf_counter()
-    step(real, real)
+    step((real, real))
     trace = time.perf_counter() - start
-    step(real, real)
+    step((real, real))
     start = time.perf_counter()
     for _ in range(steps):
-        losses = step(real, real)
-    float(losses[0])
+        logs = step((real, real))
+    float(logs["g_loss"])
     return (time.perf_counter() - start) / steps, trace
 
 

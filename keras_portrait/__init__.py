@@ -7,6 +7,7 @@ from keras_portrait import export
 from keras_portrait import labels
 from keras_portrait import layers
 from keras_portrait import losses
+from keras_portrait import metrics
 from keras_portrait.export import LiteRTRunner
 from keras_portrait.export import export_generator
 from keras_portrait.grids import image_grid
@@ -18,5 +19,6 @@ from keras_portrait.models import LinearDecay
 from keras_portrait.models import WGANGP
 from keras_portrait.models import BaseGAN
 from keras_portrait.models.callbacks import NonFiniteLossError
+from keras_portrait.models.cycle_gan import evaluate_translation
 from keras_portrait.models.callbacks import SampleGrid
 from keras_portrait.models.training import train

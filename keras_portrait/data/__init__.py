@@ -1,6 +1,7 @@
 """Data: folders of images, label files and SynthPortraits as `tf.data` pipelines."""
 
 from keras_portrait.data.folder import image_folder
+from keras_portrait.data.image_files import read_image_files
 from keras_portrait.data.folder import labeled
 from keras_portrait.data.folder import unpaired
 from keras_portrait.data.scan import scan_folder
@@ -14,5 +15,6 @@ from keras_portrait.data.synth_dataset import FAMILIES
 from keras_portrait.data.synth_dataset import METADATA_NAMES
 from keras_portrait.data.synth_dataset import STARGAN_ATTRIBUTES
 from keras_portrait.data.synth_dataset import synth_portraits
+from keras_portrait.data.synth_dataset import synth_style_pairs
 from keras_portrait.data.synth_folder import write_synth_folder
 from keras_portrait.data import synth_tfds  # noqa: F401  (registers the TFDS builder)

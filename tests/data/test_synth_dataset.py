@@ -6,6 +6,7 @@ import tensorflow_datasets as tfds
 from keras_portrait.data import STARGAN_ATTRIBUTES
 from keras_portrait.data import SynthPortraits
 from keras_portrait.data import synth_portraits
+from keras_portrait.data import synth_style_pairs
 from keras_portrait.data.synth_dataset import metadata_vector
 from keras_portrait.data.synth_dataset import stargan_attribute_vector
 from keras_portrait.data.synth_tfds import SynthPortraitsBuilder
@@ -147,3 +148,20 @@ def test_tfds_load_finds_the_registered_builder(tmp_path):
     images, expressions = zip(*tfds.as_numpy(dataset))
     assert len(images) == 2 and images[0].shape == (SIZE, SIZE, 3)
     assert all(0 <= e < len(EXPRESSIONS) for e in expressions)
+
+
+def test_style_pairs_are_one_portrait_in_two_styles():
+    photos, paintings = synth_style_pairs(3, image_size=32, seed=4)
+    assert photos.shape == paintings.shape == (3, 32, 32, 3) and photos.dtype == np.float32
+    assert -1 <= photos.min() and photos.max() <= 1
+    # Domain A of the pairs is the unshuffled domain A of synth_portraits with the same seed.
+    dataset = synth_portraits("cyclegan", 32, batch_size=3, num_examples=3, seed=4,
+                              shuffle=False)
+    np.testing.assert_array_equal(next(iter(dataset))[0].numpy(), photos)
+    # The painting is the same render in the other style: swapping the styles swaps the arrays.
+    again_paintings, again_photos = synth_style_pairs(3, 32, 4, "painting", "photo")
+    np.testing.assert_array_equal(again_photos, photos)
+    np.testing.assert_array_equal(again_paintings, paintings)
+    assert np.abs(photos - paintings).mean() > 0.02
+    with pytest.raises(ValueError, match="count"):
+        synth_style_pairs(0)

@@ -32,8 +32,8 @@ def trained():
 def test_train_step_moves_all_four_networks(trained):
     gan, logs = trained
     assert set(gan.LOSS_NAMES) == set(logs)
-    assert logs["face_identity_loss"] == 0.0
-    assert logs["identity_loss"] > 0 and logs["cycle_loss"] > 0
+    assert logs["identity_loss"] == 0.0
+    assert logs["identity_mapping_loss"] > 0 and logs["cycle_loss"] > 0
     # Two steps of batch 4 filled both pools (3 images).
     assert int(gan.pool_a.count.numpy()) == int(gan.pool_b.count.numpy()) == 3
 
@@ -55,7 +55,7 @@ def test_save_and_load_round_trip(trained, safe_mode):
     assert isinstance(reloaded, CycleGAN)
     config = reloaded.get_config()
     for key in ("filters", "num_blocks", "discriminator_filters", "pool_size", "seed",
-                "cycle_weight", "identity_weight_ratio", "face_identity_weight"):
+                "cycle_weight", "identity_mapping_ratio", "identity_weight"):
         assert config[key] == gan.get_config()[key], key
     for pool, loaded in ((gan.pool_a, reloaded.pool_a), (gan.pool_b, reloaded.pool_b)):
         np.testing.assert_array_equal(loaded.images.numpy(), pool.images.numpy())
@@ -94,8 +94,8 @@ def test_translate_is_uint8_and_deterministic():
 def test_defaults_are_the_papers():
     gan = CycleGAN(**TINY)
     gan.compile()
-    assert (gan.cycle_weight, gan.identity_weight_ratio, gan.pool_size) == (10.0, 0.5, 50)
-    assert gan.face_identity_weight == 0.0
+    assert (gan.cycle_weight, gan.identity_mapping_ratio, gan.pool_size) == (10.0, 0.5, 50)
+    assert gan.identity_weight == 0.0
     for optimizer in (gan.g_optimizer, gan.d_optimizer):
         assert float(optimizer.learning_rate) == pytest.approx(2e-4)
         assert optimizer.beta_1 == 0.5
@@ -137,14 +137,14 @@ def _generator_gradients(gan, real_a, real_b):
 def test_face_identity_term_is_finite_positive_and_moves_the_generators():
     real_a, real_b = _images(seed=1), _images(seed=2)
     keras.utils.set_random_seed(0)
-    with_term = CycleGAN(**TINY, identity_embedder=_embedder(), face_identity_weight=1.0)
+    with_term = CycleGAN(**TINY, identity_embedder=_embedder(), identity_weight=1.0)
     keras.utils.set_random_seed(0)
-    without = CycleGAN(**TINY, identity_embedder=_embedder(), face_identity_weight=0.0)
+    without = CycleGAN(**TINY, identity_embedder=_embedder(), identity_weight=0.0)
     logged, gradients = _generator_gradients(with_term, real_a, real_b)
     logged_0, gradients_0 = _generator_gradients(without, real_a, real_b)
-    term = float(logged["face_identity_loss"])
+    term = float(logged["identity_loss"])
     assert np.isfinite(term) and term > 0
-    assert float(logged_0["face_identity_loss"]) == 0.0
+    assert float(logged_0["identity_loss"]) == 0.0
     # Same networks (same seed), so the losses differ by the term alone.
     np.testing.assert_allclose(
         float(logged["g_loss"]) - float(logged_0["g_loss"]), term, rtol=1e-4
@@ -155,7 +155,7 @@ def test_face_identity_term_is_finite_positive_and_moves_the_generators():
 
 def test_embedder_is_not_saved_and_must_be_set_again(tmp_path):
     embedder = _embedder()
-    gan = CycleGAN(**TINY, identity_embedder=embedder, face_identity_weight=0.5)
+    gan = CycleGAN(**TINY, identity_embedder=embedder, identity_weight=0.5)
     plain = CycleGAN(**TINY)
     images = _images(2)
     gan(images), plain(images)
@@ -163,12 +163,12 @@ def test_embedder_is_not_saved_and_must_be_set_again(tmp_path):
     path = str(tmp_path / "gan.keras")
     gan.save(path)
     reloaded = keras.saving.load_model(path)
-    assert reloaded.face_identity_weight == 0.5
+    assert reloaded.identity_weight == 0.5
     with pytest.raises(ValueError, match="identity embedder"):
         reloaded.generator_loss(images, images)
     reloaded.set_identity_embedder(embedder)
     _, logged, _ = reloaded.generator_loss(images, images)
-    assert float(logged["face_identity_loss"]) > 0
+    assert float(logged["identity_loss"]) > 0
 
 
 def test_argument_errors():

@@ -31,21 +31,21 @@ class CycleGAN(BaseGAN):
     Trains with `fit` on `(images_a, images_b)` batches in [-1, 1], unpaired
     (`keras_portrait.data.unpaired` or `synth_portraits(family="cyclegan")`). Each step runs
     the paper's algorithm: one update of both generators on the least-squares adversarial
-    loss, the cycle-consistency L1 loss in both directions and the identity L1 loss; then one
-    update of both discriminators on the real images and on fakes from an `ImagePool`, the
-    discriminators' loss halved. The discriminators judge the fakes the generators made before
+    loss, the cycle-consistency L1 loss in both directions and the identity-mapping L1 loss
+    (`G(b) ≈ b`, logged as `identity_mapping_loss`); then one update of both discriminators on
+    the real images and on fakes from an `ImagePool`, the discriminators' loss halved. The discriminators judge the fakes the generators made before
     their update, as in the reference code. `call(images)` is the A → B generator, so
     exporting the model exports it; `translate(images, direction)` gives uint8 images.
 
-    The identity-aware term (`face_identity_weight` > 0) adds
-    `λ_p · (‖E(a) − E(G(a))‖² + ‖E(b) − E(F(b))‖²)`, batch means of squared Euclidean distances
-    between embeddings by `identity_embedder` E, a callable from images in [-1, 1] to
+    The identity-aware term (`identity_weight` > 0, logged as `identity_loss`) keeps the sitter
+    recognisable: it adds `λ_p · (‖E(a) − E(G(a))‖² + ‖E(b) − E(F(b))‖²)`, batch means of
+    squared Euclidean distances between embeddings by `identity_embedder` E, a callable from images in [-1, 1] to
     `(batch, ...)` embeddings (a face-recognition network, frozen). Only the generators are
     updated by it. The embedder is never saved with the model, neither in its config nor in
     its weights (it is an external, often large, frozen network; keeping it out also keeps the
     weight files of models with and without it interchangeable): after loading a model that
     trains with the term, pass it again with `set_identity_embedder`. Training with
-    `face_identity_weight` > 0 and no embedder raises an error.
+    `identity_weight` > 0 and no embedder raises an error.
 
     Under `tf.distribute` strategies every loss, random draw and the image pools are those of
     one device on the global batch (see `ImagePool` for the pools), so a distributed run
@@ -57,14 +57,14 @@ class CycleGAN(BaseGAN):
             Defaults to `9`.
         discriminator_filters: int. Width of both PatchGANs (`ndf`). Defaults to `64`.
         cycle_weight: float. λ_cyc of the cycle L1 loss, in both directions. Defaults to `10.0`.
-        identity_weight_ratio: float. The identity L1 loss's weight as a fraction of
+        identity_mapping_ratio: float. The identity-mapping L1 loss's weight as a fraction of
             `cycle_weight` (λ_idt = 0.5 · λ_cyc in the paper); 0 turns it off. Defaults to `0.5`.
         pool_size: int. Fakes kept per discriminator in its `ImagePool`; 0 turns the pools
             off. The pools take the size of the first images the model sees (the first call or
             training batch), so train on one image size per model. Defaults to `50`.
         identity_embedder: callable or None. Images in [-1, 1] → embeddings, for the
             identity-aware term. Not saved (see above). Defaults to `None`.
-        face_identity_weight: float. λ_p of the identity-aware term. Defaults to `0.0`.
+        identity_weight: float. λ_p of the identity-aware term. Defaults to `0.0`.
         generator_a2b, generator_b2a: keras.Model or None. Generators to use instead of
             `resnet_generator(filters, num_blocks)`.
         discriminator_a, discriminator_b: keras.Model or None. Discriminators of domains A and
@@ -78,8 +78,8 @@ class CycleGAN(BaseGAN):
     """
 
     LOSS_NAMES = (
-        "d_loss_a", "d_loss_b", "g_loss", "adversarial_loss", "cycle_loss", "identity_loss",
-        "face_identity_loss",
+        "d_loss_a", "d_loss_b", "g_loss", "adversarial_loss", "cycle_loss",
+        "identity_mapping_loss", "identity_loss",
     )
 
     def __init__(
@@ -88,10 +88,10 @@ class CycleGAN(BaseGAN):
         num_blocks=9,
         discriminator_filters=64,
         cycle_weight=10.0,
-        identity_weight_ratio=0.5,
+        identity_mapping_ratio=0.5,
         pool_size=50,
         identity_embedder=None,
-        face_identity_weight=0.0,
+        identity_weight=0.0,
         generator_a2b=None,
         generator_b2a=None,
         discriminator_a=None,
@@ -103,8 +103,8 @@ class CycleGAN(BaseGAN):
         super().__init__(discriminator_steps=1, seed=seed, **kwargs)
         for name, value in (
             ("cycle_weight", cycle_weight),
-            ("identity_weight_ratio", identity_weight_ratio),
-            ("face_identity_weight", face_identity_weight),
+            ("identity_mapping_ratio", identity_mapping_ratio),
+            ("identity_weight", identity_weight),
         ):
             if not value >= 0:
                 raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
@@ -117,9 +117,9 @@ class CycleGAN(BaseGAN):
         self.num_blocks = num_blocks
         self.discriminator_filters = discriminator_filters
         self.cycle_weight = cycle_weight
-        self.identity_weight_ratio = identity_weight_ratio
+        self.identity_mapping_ratio = identity_mapping_ratio
         self.pool_size = pool_size
-        self.face_identity_weight = face_identity_weight
+        self.identity_weight = identity_weight
         self.generator_a2b = generator_a2b or resnet_generator(
             filters, num_blocks, name="generator_a2b"
         )
@@ -191,24 +191,24 @@ class CycleGAN(BaseGAN):
             losses.l1_loss(real_a, self.generator_b2a(fake_b, training=True))
             + losses.l1_loss(real_b, self.generator_a2b(fake_a, training=True))
         )
-        identity = ops.zeros((), "float32")
-        if self.identity_weight_ratio > 0:
-            identity = self.identity_weight_ratio * self.cycle_weight * (
+        mapping = ops.zeros((), "float32")
+        if self.identity_mapping_ratio > 0:
+            mapping = self.identity_mapping_ratio * self.cycle_weight * (
                 losses.l1_loss(real_b, self.generator_a2b(real_b, training=True))
                 + losses.l1_loss(real_a, self.generator_b2a(real_a, training=True))
             )
-        face_identity = ops.zeros((), "float32")
-        if self.face_identity_weight > 0:
-            face_identity = self.face_identity_weight * (
+        identity = ops.zeros((), "float32")
+        if self.identity_weight > 0:
+            identity = self.identity_weight * (
                 self.embedding_distance(real_a, fake_b) + self.embedding_distance(real_b, fake_a)
             )
-        total = adversarial + cycle + identity + face_identity
+        total = adversarial + cycle + mapping + identity
         logged = {
             "g_loss": total,
             "adversarial_loss": adversarial,
             "cycle_loss": cycle,
+            "identity_mapping_loss": mapping,
             "identity_loss": identity,
-            "face_identity_loss": face_identity,
         }
         return total, logged, (fake_a, fake_b)
 
@@ -217,7 +217,7 @@ class CycleGAN(BaseGAN):
         embedder = self._embedder.value
         if embedder is None:
             raise ValueError(
-                f"face_identity_weight={self.face_identity_weight} needs an identity embedder: "
+                f"identity_weight={self.identity_weight} needs an identity embedder: "
                 "pass `identity_embedder=` or call `set_identity_embedder()` (it is not saved "
                 "with the model)."
             )
@@ -326,9 +326,9 @@ class CycleGAN(BaseGAN):
             "num_blocks": self.num_blocks,
             "discriminator_filters": self.discriminator_filters,
             "cycle_weight": self.cycle_weight,
-            "identity_weight_ratio": self.identity_weight_ratio,
+            "identity_mapping_ratio": self.identity_mapping_ratio,
             "pool_size": self.pool_size,
-            "face_identity_weight": self.face_identity_weight,
+            "identity_weight": self.identity_weight,
             **{
                 name: keras.saving.serialize_keras_object(getattr(self, name))
                 for name in _NETWORKS
