@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 
 from keras_portrait import data
 from keras_portrait import export
+from keras_portrait import face
 from keras_portrait import labels
 from keras_portrait import layers
 from keras_portrait import losses

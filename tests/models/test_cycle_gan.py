@@ -153,6 +153,31 @@ def test_face_identity_term_is_finite_positive_and_moves_the_generators():
     assert any(differs)
 
 
+@pytest.mark.slow
+def test_train_step_with_the_real_facenet():
+    """The identity term through the pretrained FaceNet: finite, and it trains with `fit`."""
+    from keras_portrait.face import load_facenet
+
+    try:
+        facenet = load_facenet()
+    except FileNotFoundError as error:
+        pytest.skip(str(error))
+    gan = CycleGAN(**TINY, identity_embedder=facenet, identity_weight=5.0, seed=0)
+    gan.compile()
+    generator = [w.numpy().copy() for w in gan.generator_a2b.trainable_weights]
+    logs = gan.fit(
+        tf.data.Dataset.from_tensors((_images(2, seed=5), _images(2, seed=6))), verbose=0
+    ).history
+    term = logs["identity_loss"][0]
+    # 5 × two batch means of squared distances of unit vectors: in (0, 5 × 2 × 4].
+    assert np.isfinite(term) and 0 < term <= 40
+    assert any(not np.array_equal(w.numpy(), b)
+               for w, b in zip(gan.generator_a2b.trainable_weights, generator))
+    plain = CycleGAN(**TINY)
+    plain(_images(2))  # builds the pools, as the first step did
+    assert facenet.weights == [] and len(gan.weights) == len(plain.weights)
+
+
 def test_embedder_is_not_saved_and_must_be_set_again(tmp_path):
     embedder = _embedder()
     gan = CycleGAN(**TINY, identity_embedder=embedder, identity_weight=0.5)
