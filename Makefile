@@ -17,7 +17,7 @@ NO_DEPS := mediapipe==0.10.21 fer==25.10.3
 $(STAMP): setup.cfg pyproject.toml requirements-lock.txt Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements-lock.txt -e ".[test]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements-lock.txt -e ".[test,face]"
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps $(NO_DEPS)
 	touch $(STAMP)
 

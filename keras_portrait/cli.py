@@ -308,6 +308,20 @@ def _translate(args):
     return 0
 
 
+def _prepare(args):
+    from keras_portrait.face import prepare_folder
+
+    report = prepare_folder(
+        args.src, args.dst, size=args.size, all_faces=args.all_faces, template=args.template,
+        masks=not args.no_masks, min_score=args.min_score,
+    )
+    for item in report["skipped"]:
+        print(f"skipped {item['source']}: {item['reason']}", file=sys.stderr)
+    print(f"{report['crops']} face crops from {report['sources']} images written to "
+          f"{args.dst} ({len(report['skipped'])} images skipped, see prepare_report.json)")
+    return 0 if report["crops"] else 1
+
+
 def _add_train(parser):
     parser.add_argument("family", choices=sorted(FAMILIES))
     parser.add_argument("--data", required=True,
@@ -395,6 +409,16 @@ def _add_translate(parser):
     parser.add_argument("--threads", type=int, default=2, help="LiteRT threads")
 
 
+def _add_prepare(parser):
+    parser.add_argument("src", help="folder of pictures (searched recursively)")
+    parser.add_argument("dst", help="dataset folder; rerun to resume")
+    parser.add_argument("--size", type=int, default=256, help="side of the aligned crops")
+    parser.add_argument("--all-faces", action="store_true", help="every face, not the largest")
+    parser.add_argument("--template", default="ffhq", choices=["ffhq", "tight"])
+    parser.add_argument("--no-masks", action="store_true", help="skip the 7-class masks")
+    parser.add_argument("--min-score", type=float, default=0.5, help="detection threshold")
+
+
 def _add_check(parser):
     parser.add_argument("folder", help="folder of images (searched recursively)")
     parser.add_argument("--report", default=None, help="where to write the JSON report")
@@ -412,6 +436,8 @@ def _add_render(parser):
 COMMANDS = {
     "check": ("validate every image of a folder and report what is skipped", _add_check, _check),
     "render": ("render labelled SynthPortraits into a folder", _add_render, _render),
+    "prepare": ("detect, align and crop the faces of a folder into a dataset", _add_prepare,
+                _prepare),
     "train": ("train a GAN into a run folder (rerun to resume)", _add_train, _train),
     "sample": ("write a grid of samples of a trained model", _add_sample, _sample),
     "evaluate": ("score a trained model (JSON report + PNG sheets)", _add_evaluate, _evaluate),

@@ -302,3 +302,19 @@ def test_mirrored_strategy_trains_like_one_device():
     assert "pool_count=6" in result.stdout  # the pools filled, then swapped across replicas
     diff = float(result.stdout.split("max_abs_diff=")[1].split()[0])
     assert diff <= 1e-5
+
+
+def test_fit_traces_the_train_step_once():
+    """The pools are built from the data before the first step, so the step is traced once."""
+    traces = []
+
+    class Counted(CycleGAN):
+        def train_step(self, batch):
+            traces.append(1)
+            return super().train_step(batch)
+
+    gan = Counted(**TINY, pool_size=2)
+    gan.compile()
+    images = np.stack([_images(1, seed=s) for s in range(3)])
+    gan.fit(tf.data.Dataset.from_tensor_slices((images, images)), verbose=0)
+    assert len(traces) == 1 and gan.pool_a.built

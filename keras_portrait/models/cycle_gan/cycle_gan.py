@@ -168,6 +168,16 @@ class CycleGAN(BaseGAN):
             self.build_pools(images.shape)
         return self.generator_a2b(images, training=training)
 
+    def fit(self, x=None, *args, **kwargs):
+        # Pools made inside the first traced step make TensorFlow trace the step a second
+        # time (tens of seconds for the reference networks): make them from the data first.
+        spec = getattr(x, "element_spec", None)
+        if isinstance(spec, (tuple, list)) and len(spec) == 2:
+            shape = tuple(getattr(spec[0], "shape", ()))
+            if len(shape) == 4 and None not in shape[1:]:
+                self.build_pools(shape)
+        return super().fit(x, *args, **kwargs)
+
     def set_identity_embedder(self, embedder):
         """Sets (or clears, with None) the embedder of the identity-aware term."""
         if embedder is not None and not callable(embedder):

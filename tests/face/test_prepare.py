@@ -1,0 +1,80 @@
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from keras_portrait import cli
+from keras_portrait.data import SynthPortraits
+from keras_portrait.data import labeled
+from keras_portrait.face.prepare import prepare_folder
+
+pytest.importorskip("ai_edge_litert")
+
+
+def _folder(tmp_path):
+    """Two portraits (one in a sub-folder, one painted), a picture without a face, a broken
+    file and a non-image file."""
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    portraits = SynthPortraits(seed=3)
+    truth = {}
+    for name, style, yaw in (("a.png", "photo", 10.0), ("sub/b.jpg", "painting", -20.0)):
+        render = portraits.render(identity=2, yaw=yaw, style=style, size=256)
+        cv2.imwrite(str(src / name), render["image"][:, :, ::-1])
+        truth[name] = render["pose"]
+    cv2.imwrite(str(src / "wall.png"), np.full((200, 300, 3), 128, np.uint8))
+    (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    (src / "notes.txt").write_text("not an image")
+    return src, truth
+
+
+def test_prepare_writes_a_dataset_and_reports_what_it_skipped(tmp_path):
+    src, truth = _folder(tmp_path)
+    dst = tmp_path / "dst"
+    report = prepare_folder(str(src), str(dst), size=64, progress=False)
+    assert report["sources"] == 4 and report["crops"] == 2
+    assert sorted((s["source"], s["reason"].split(":")[0]) for s in report["skipped"]) == [
+        ("broken.png", "unreadable"), ("wall.png", "no face found")]
+    with open(dst / "labels.json") as f:
+        records = {r["source"]: r for r in json.load(f)}
+    assert set(records) == {"a.png", "sub/b.jpg"}
+    for source, record in records.items():
+        crop = cv2.imread(str(dst / record["file"]))
+        mask = cv2.imread(str(dst / record["mask"]), cv2.IMREAD_UNCHANGED)
+        points = np.load(dst / record["landmarks"])
+        assert crop.shape == (64, 64, 3) and mask.shape == (64, 64) and points.shape == (468, 3)
+        assert set(np.unique(mask)) >= {1, 3, 6}  # skin, eyes, mouth at least
+        # The crop is aligned (eyes level): its pose keeps the yaw, loses the roll.
+        assert abs(record["pose"][0] - truth[source][0]) < 10
+        assert abs(record["pose"][2]) < 5
+        assert len(record["landmarks_68"]) == 68 and np.array(record["matrix"]).shape == (2, 3)
+    assert records["sub/b.jpg"]["file"] == "images/sub/b.png"
+    # labels.csv is a labelled dataset of the crops and their poses.
+    dataset = labeled(str(dst / "labels.csv"), image_size=64, batch_size=2, shuffle=False,
+                      verbose=False)
+    images, poses = next(iter(dataset))
+    assert images.shape == (2, 64, 64, 3) and dataset.attribute_names == ["yaw", "pitch", "roll"]
+
+
+def test_prepare_resumes_after_an_interruption(tmp_path, capsys):
+    src, _ = _folder(tmp_path)
+    dst = tmp_path / "dst"
+    args = ["prepare", str(src), str(dst), "--size", "48", "--no-masks"]
+    assert cli.main(args) == 0
+    assert "2 face crops from 4 images" in capsys.readouterr().out
+    journal = dst / "prepare_log.jsonl"
+    lines = journal.read_text().splitlines()
+    # A kill while writing the last entry leaves a cut line: that source is redone, the others
+    # are not.
+    journal.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:10])
+    os.remove(dst / "images" / "a.png")
+    assert cli.main(args) == 0
+    redone = [line for line in journal.read_text().splitlines() if line.startswith('{"source"')]
+    sources = [json.loads(line)["source"] for line in redone if line.endswith("}")]
+    assert sources == ["a.png", "broken.png", "sub/b.jpg", "wall.png"]
+    assert redone[:3] == lines[:3]
+    # a.png was finished before the interruption, so it was not redone: its crop stays removed.
+    assert not (dst / "images" / "a.png").exists()
+    assert (dst / "images" / "sub" / "b.png").exists() and not (dst / "masks").exists()
