@@ -1,12 +1,17 @@
-"""Person segmentation with MediaPipe's selfie segmentation model under LiteRT.
+"""Person segmentation, and hair / skin / background around a face by colour and GrabCut.
 
-The model takes the whole image stretched to 256 x 256 (float RGB in [0, 1], as MediaPipe's
-selfie segmentation graph feeds it) and returns the probability that each pixel belongs to a
-person; the probability is resized back to the image's size.
+`person_mask` runs MediaPipe's selfie segmentation model under LiteRT: the whole image stretched
+to 256 x 256 (float RGB in [0, 1], as MediaPipe's selfie segmentation graph feeds it) gives the
+probability that each pixel belongs to a person, resized back to the image's size.
+
+`classify_head` splits a portrait into background, skin and hair around its rasterized face (see
+`keras_portrait.face.masks.face_mask`, which calls it).
 
 Reference:
     Bazarevsky and Grishchenko, "Background Features in Google Meet, Powered by Web ML", 2020
     (MediaPipe Selfie Segmentation, general model).
+    Rother, Kolmogorov and Blake, "GrabCut: Interactive Foreground Extraction using Iterated
+    Graph Cuts", SIGGRAPH 2004.
 """
 
 import cv2
@@ -24,6 +29,15 @@ INPUT_SIZE = 256
 def segmentation_model_path():
     """Path of MediaPipe's selfie segmentation file; `FileNotFoundError` naming the install."""
     return mp_models.mediapipe_model_path(SELFIE_SEGMENTATION)
+
+
+def segmentation_available():
+    """Whether MediaPipe's selfie segmentation file is installed."""
+    try:
+        segmentation_model_path()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def person_mask(image):
@@ -107,21 +121,23 @@ _BACKGROUND, _SKIN, _HAIR = (MASK_CLASSES.index(name) for name in ("background",
 # Prior (background, skin, hair) of a person's pixel in each region of the head model, in the
 # order they are painted (later regions win).
 _PRIORS = (
-    ("elsewhere", (0.6, 0.05, 0.35)),
-    ("torso", (0.75, 0.03, 0.22)),
-    ("hanging", (0.5, 0.05, 0.45)),
+    ("elsewhere", (0.6, 0.01, 0.39)),
+    ("torso", (0.77, 0.01, 0.22)),
+    ("hanging", (0.5, 0.002, 0.498)),
     ("neck", (0.2, 0.6, 0.2)),
-    ("hair_margin", (0.45, 0.05, 0.5)),
+    ("hair_margin", (0.45, 0.01, 0.54)),
     ("low_skull", (0.1, 0.45, 0.45)),
     ("high_skull", (0.02, 0.2, 0.78)),
     ("ears", (0.05, 0.7, 0.25)),
 )
-_COLOUR_WEIGHT = 0.5
-_BALD_DARKER, _BALD_BRIGHTER, _BALD_CHROMATICITY = 6.0, 20.0, 0.02  # Lab L; r, g, b fractions  # colour log-likelihoods are overconfident: temper them
-_SAMPLES = 3000
-_CROWN_Y = 10.0  # canonical cm: the top of the skull, above any forehead
-_GRABCUT_ITERATIONS = 3
+_COLOUR_WEIGHT = 0.5  # colour log-likelihoods are overconfident: temper them
+_COLOUR_RANGE = 8
+_BALD_DARKER, _BALD_BRIGHTER, _BALD_CHROMATICITY = 6.0, 20.0, 0.02  # Lab L; r, g, b fractions
+_SAMPLES = 3000  # colour samples per model
+_CROWN_Y = 7.0  # canonical cm above which the skull is the crown (hair unless bald)
+_GRABCUT_ITERATIONS = 2
 _GRABCUT_MARGIN = 0.15
+_SURE_HAIR = 0.95  # posterior above which GrabCut must keep a pixel as hair
 
 
 def _region_masks(regions):
@@ -133,7 +149,7 @@ def _region_masks(regions):
             "low_skull": skull & ~high, "high_skull": high, "ears": regions["ears"]}
 
 
-def _priors(regions, person, face, hair_zone, bald):
+def _priors(regions, person, face, face_hair, bald):
     """(H, W, 3) prior probabilities of background, skin and hair."""
     masks = _region_masks(regions)
     prior = np.zeros(person.shape + (3,))
@@ -144,8 +160,8 @@ def _priors(regions, person, face, hair_zone, bald):
     prior = prior * p
     prior[..., 0] += 1.0 - p[..., 0]
     prior[face > 0] = (0.0, 1.0, 0.0)
-    prior[..., 1] -= hair_zone
-    prior[..., 2] += hair_zone
+    prior[..., 1] -= face_hair
+    prior[..., 2] += face_hair
     if bald:
         prior[..., 2] *= 1e-3
     return prior
@@ -169,6 +185,9 @@ def _colour_scores(lab, models):
     for column in range(3):
         if column not in known and known:
             scores[:, column] = scores[:, known].mean(axis=1)
+    # No colour is evidence beyond `_COLOUR_RANGE` nats: light brown hair and tanned skin, say,
+    # are told apart by where they are.
+    scores = np.maximum(scores, scores.max(axis=1, keepdims=True) - _COLOUR_RANGE)
     return _COLOUR_WEIGHT * scores.reshape(lab.shape[:2] + (3,))
 
 
@@ -197,20 +216,22 @@ def _is_bald(image, lab, skin_seed, crown):
                 and np.linalg.norm(shift) < _BALD_CHROMATICITY)
 
 
-def classify_head(image, face, regions, person, hair_zone, refine="grabcut", seed=0):
+def classify_head(image, face, regions, person, face_hair, refine="grabcut", seed=0):
     """Background, skin or hair at every pixel, around a rasterized face.
 
     Combines a prior from the head model (skull, ears, neck, torso), the person segmentation,
     and colour models seeded from the face's skin and the throat, the crown, the clothes and
-    the backdrop;
-    `refine="grabcut"` then re-segments the hair with `cv2.grabCut` started from that guess.
+    the backdrop; `refine="grabcut"` then re-segments the hair with `cv2.grabCut` started from
+    that guess. A crown of the face's skin colour is a bald head: no hair at all then. Seeds
+    OpenCV's global random generator with `seed`, so that the same image gives the same mask.
 
     Args:
         image: (H, W, 3) uint8 RGB.
         face: (H, W) int face-mesh classes, 0 off the mesh (see `masks.face_parts`).
         regions: dict. The head model's regions (see `masks.head_regions`).
         person: (H, W) float person probability (see `person_mask`).
-        hair_zone: (H, W) float. Prior of hair over the face-mesh skin (forehead, temples).
+        face_hair: (H, W) float. Prior of hair over the face-mesh skin (forehead, temples),
+            0 where hair cannot be.
         refine: `"grabcut"` or None.
         seed: int. Seed of the colour samples.
 
@@ -220,8 +241,9 @@ def classify_head(image, face, regions, person, hair_zone, refine="grabcut", see
     rng = np.random.default_rng(seed)
     cv2.setRNGSeed(seed)  # k-means in the colour models and in GrabCut: the same mask every time
     lab = to_lab(image)
-    skin_seed = (face == _SKIN) & (hair_zone == 0)
-    crown = regions["skull"] & (regions["skull_y"] > _CROWN_Y) & (person > 0.5) & (face == 0)
+    skin_seed = (face == _SKIN) & (face_hair == 0)
+    crown = (regions["skull"] & (regions["skull_y"] > _CROWN_Y) & ~regions["near_face"]
+             & (person > 0.5) & (face == 0))
     clothes = regions["clothes"] & (person > 0.5)
     backdrop = (person < 0.1) & ~regions["skull"] & ~regions["hair_margin"]
     throat = regions["throat"] & (person > 0.5)
@@ -229,7 +251,7 @@ def classify_head(image, face, regions, person, hair_zone, refine="grabcut", see
     models = ((_fit(lab, backdrop, rng), _fit(lab, clothes, rng)),
               (_fit(lab, skin_seed, rng), _fit(lab, throat, rng)),
               () if bald else (_fit(lab, crown, rng),))
-    scores = np.log(_priors(regions, person, face, hair_zone, bald) + 1e-6)
+    scores = np.log(_priors(regions, person, face, face_hair, bald) + 1e-6)
     scores += _colour_scores(lab, models)
     scores -= scores.max(axis=-1, keepdims=True)
     posterior = np.exp(scores)
@@ -237,11 +259,11 @@ def classify_head(image, face, regions, person, hair_zone, refine="grabcut", see
     posterior = cv2.GaussianBlur(posterior.astype(np.float32), (0, 0), 1.0)
     labels = posterior.argmax(axis=-1).astype(np.int32)
     if refine == "grabcut" and not bald:
-        labels = _grabcut_hair(image, labels, posterior, face, hair_zone, person, regions)
+        labels = _grabcut_hair(image, labels, posterior, face, face_hair, person, regions)
     return labels
 
 
-def _grabcut_hair(image, labels, posterior, face, hair_zone, person, regions):
+def _grabcut_hair(image, labels, posterior, face, face_hair, person, regions):
     """Re-segments hair against everything else with GrabCut, started from `labels`.
 
     Only the box around the hair (grown by `_GRABCUT_MARGIN` of the image size) is re-segmented.
@@ -250,8 +272,8 @@ def _grabcut_hair(image, labels, posterior, face, hair_zone, person, regions):
     if hair.sum() < 20:
         return labels
     mask = np.where(hair, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
-    mask[hair & (posterior[..., _HAIR] > 0.95)] = cv2.GC_FGD
-    sure_not = (face > 0) & (hair_zone == 0)
+    mask[hair & (posterior[..., _HAIR] > _SURE_HAIR)] = cv2.GC_FGD
+    sure_not = (face > 0) & (face_hair == 0)
     sure_not |= (person < 0.05) & ~regions["skull"] & ~regions["hair_margin"]
     mask[sure_not] = cv2.GC_BGD
     rows, cols = np.flatnonzero(hair.any(axis=1)), np.flatnonzero(hair.any(axis=0))
@@ -259,6 +281,9 @@ def _grabcut_hair(image, labels, posterior, face, hair_zone, person, regions):
     box = (slice(max(rows[0] - margin, 0), rows[-1] + margin + 1),
            slice(max(cols[0] - margin, 0), cols[-1] + margin + 1))
     local = np.ascontiguousarray(mask[box])
+    if not (np.isin(local, (cv2.GC_BGD, cv2.GC_PR_BGD)).any()
+            and np.isin(local, (cv2.GC_FGD, cv2.GC_PR_FGD)).any()):
+        return labels  # GrabCut needs both sides in its box
     background_model, foreground_model = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.grabCut(np.ascontiguousarray(image[box]), local, None, background_model,
                 foreground_model, _GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
