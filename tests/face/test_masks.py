@@ -22,10 +22,10 @@ needs_segmentation = pytest.mark.skipif(
 
 SIZE = 128
 # Lowest IoU per class over the 4 renders below (seed 0, 128², yaw in ±60°, true landmarks).
-# They measured (GrabCut): skin 0.88, hair 0.72, eyes 0.77, brows 0.57, nose 1.00, mouth 0.98;
-# benchmarks/face_masks.py gives the figures at 256² over 100 renders. The margins allow for
-# drift in the colour models, not for a broken mask.
-MIN_IOU = {"skin": 0.8, "hair": 0.6, "eyes": 0.65, "brows": 0.45, "nose": 0.95, "mouth": 0.9}
+# They measured (GrabCut): skin 0.90, hair 0.68, eyes 0.77, brows 0.57, nose 1.00, mouth 0.98;
+# benchmarks/face_masks.py measured 0.95, 0.85, 0.76, 0.59, 1.00, 0.95 over 100 photo renders
+# at 256². The margins allow for drift in the colour models, not for a broken mask.
+MIN_IOU = {"skin": 0.8, "hair": 0.55, "eyes": 0.65, "brows": 0.45, "nose": 0.95, "mouth": 0.9}
 
 
 @pytest.fixture(scope="module")
