@@ -82,3 +82,24 @@ def check_train_step(gan, batch, steps=1):
         moved = [not np.array_equal(a, b) for a, b in zip(before[role], after)]
         assert any(moved), f"no {role} weight changed after a train step"
     return logs
+
+
+FACE_PHOTOS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    "shared", "data", "faces",
+)
+
+
+def face_photos(*names, size=128):
+    """uint8 (N, size, size, 3) RGB of the shared real face photos `names` (file stems),
+    resized bilinearly; skips the test when the photos are not beside the repository."""
+    import pytest
+    from PIL import Image
+
+    paths = [os.path.join(FACE_PHOTOS, f"{name}.jpg") for name in names]
+    if not all(os.path.isfile(path) for path in paths):
+        pytest.skip(f"the face photos are not in {FACE_PHOTOS}")
+    return np.stack([
+        np.asarray(Image.open(path).convert("RGB").resize((size, size), Image.BILINEAR))
+        for path in paths
+    ])

