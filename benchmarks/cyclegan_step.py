@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/cyclegan_step.py [--sizes 128 256] [--steps 10] [--warmup 2]
         [--jit both|on|off] [--data memory synth] [--eager] [--no-train]
         [--latency | --no-latency]
-        [--cores 2] [--onednn default|on|off] [--out benchmarks/results/cyclegan_step.json]
+        [--cores 2] [--onednn default|on|off] [--inter-op N]
+        [--out benchmarks/results/cyclegan_step.json]
 
 The model is `keras_portrait.CycleGAN()` with its defaults, the reference configuration:
 ngf = ndf = 64, 9 residual blocks, instance norm without affine, LSGAN, cycle 10, identity
@@ -183,7 +184,8 @@ def measure_latency(size, repeats):
 def run_child(args, job):
     command = [sys.executable, os.path.abspath(__file__), "--child", json.dumps(job),
                "--steps", str(args.steps), "--warmup", str(args.warmup),
-               "--repeats", str(args.repeats), "--cores", str(args.cores)]
+               "--repeats", str(args.repeats), "--cores", str(args.cores),
+               "--inter-op", str(args.inter_op)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     if args.onednn != "default":
         env["TF_ENABLE_ONEDNN_OPTS"] = "1" if args.onednn == "on" else "0"
@@ -215,6 +217,10 @@ def jobs_of(args):
 def child(args):
     pin(args.cores)
     job = json.loads(args.child)
+    if args.inter_op:
+        import tensorflow as tf
+
+        tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)
     if job["kind"] == "train":
         result = measure_train(job["size"], job["jit"], job["data"], job["eager"],
                                args.steps, args.warmup)
@@ -225,7 +231,9 @@ def child(args):
     import tensorflow as tf
 
     result.update(tensorflow=tf.__version__, cpus_available=len(os.sched_getaffinity(0)),
-                  onednn=os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"))
+                  onednn=os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"),
+                  inter_op_threads=tf.config.threading.get_inter_op_parallelism_threads(),
+                  xla_flags=os.environ.get("XLA_FLAGS"))
     print(json.dumps(result))
 
 
@@ -249,6 +257,8 @@ def main():
     parser.add_argument("--onednn", choices=("default", "on", "off"), default="default",
                         help="TF_ENABLE_ONEDNN_OPTS of the runs (default: TensorFlow's choice, "
                         "which is off on CPUs without AVX-512 VNNI/BF16/AMX)")
+    parser.add_argument("--inter-op", type=int, default=0,
+                        help="TensorFlow inter-op threads (0: TensorFlow's default)")
     parser.add_argument("--out", default="benchmarks/results/cyclegan_step.json",
                         help="JSON lines file the results are appended to ('' for none)")
     parser.add_argument("--child", help=argparse.SUPPRESS)

@@ -1,7 +1,8 @@
 """Building blocks shared by the networks of every GAN family."""
 
 from keras_portrait.layers.blocks import ResidualBlock
+from keras_portrait.layers.conditioning import TileLabels
 from keras_portrait.layers.normalization import InstanceNormalization
 from keras_portrait.layers.padding import ReflectionPadding2D
 
-__all__ = ["InstanceNormalization", "ReflectionPadding2D", "ResidualBlock"]
+__all__ = ["InstanceNormalization", "ReflectionPadding2D", "ResidualBlock", "TileLabels"]

@@ -2,3 +2,5 @@ from keras_portrait.networks.dcgan import dcgan_discriminator
 from keras_portrait.networks.dcgan import dcgan_generator
 from keras_portrait.networks.patch_gan import patch_gan_discriminator
 from keras_portrait.networks.resnet_generator import resnet_generator
+from keras_portrait.networks.stargan import stargan_discriminator
+from keras_portrait.networks.stargan import stargan_generator

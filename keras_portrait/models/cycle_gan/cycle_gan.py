@@ -10,22 +10,16 @@ from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 from keras_portrait.models.base_gan import BaseGAN
 from keras_portrait.models.cycle_gan.image_pool import ImagePool
+from keras_portrait.models.sample_images import SampleImagesMixin
+from keras_portrait.models.sample_images import Unsaved
 from keras_portrait.networks.patch_gan import patch_gan_discriminator
 from keras_portrait.networks.resnet_generator import resnet_generator
 
 _NETWORKS = ("generator_a2b", "generator_b2a", "discriminator_a", "discriminator_b")
 
 
-class _Unsaved:
-    """Holds an object out of Keras' reach: saving walks a model's attributes and would store
-    any Keras model it finds, and tracking would add its weights to the model's."""
-
-    def __init__(self, value=None):
-        self.value = value
-
-
 @keras.saving.register_keras_serializable(package="keras_portrait")
-class CycleGAN(BaseGAN):
+class CycleGAN(SampleImagesMixin, BaseGAN):
     """Two generators translate A → B and B → A, each judged by a PatchGAN of its target domain.
 
     Trains with `fit` on `(images_a, images_b)` batches in [-1, 1], unpaired
@@ -135,8 +129,8 @@ class CycleGAN(BaseGAN):
         # pool_a keeps fakes of domain A (made by generator_b2a) for discriminator_a.
         self.pool_a = ImagePool(pool_size, name="pool_a")
         self.pool_b = ImagePool(pool_size, name="pool_b")
-        self._embedder = _Unsaved(identity_embedder)
-        self._sample_images = _Unsaved()
+        self._embedder = Unsaved(identity_embedder)
+        self._sample_images = Unsaved()
         # The networks are built functional models; the pools build themselves (see `call`).
         self.built = True
 
@@ -290,29 +284,6 @@ class CycleGAN(BaseGAN):
             for start in range(0, total, batch_size)
         ]
         return np.concatenate(outputs, axis=0)
-
-    def set_sample_images(self, images):
-        """Fixes the domain-A images that `sample_inputs` returns (float [-1, 1], NHWC)."""
-        images = np.asarray(images, dtype=np.float32)
-        if images.ndim != 4 or images.shape[0] < 1:
-            raise ValueError(
-                f"`images` must be a non-empty (N, H, W, C) batch. Received: {images.shape}"
-            )
-        self._sample_images.value = images
-
-    def sample_inputs(self, n, seed=None):
-        """The first `n` images set by `set_sample_images` (fewer when fewer were set).
-
-        A CycleGAN translates real images, so a grid needs some: set them from the data once
-        (e.g. `model.set_sample_images(next(iter(dataset))[0])`). `seed` is unused: the inputs
-        are the same images whatever it is.
-        """
-        if self._sample_images.value is None:
-            raise ValueError(
-                "CycleGAN.sample_inputs needs real domain-A images: call "
-                "`model.set_sample_images(images)` first (e.g. a batch of the training data)."
-            )
-        return ops.convert_to_tensor(self._sample_images.value[:n])
 
     def sample_grid(self, inputs, batch_size=64):
         """A uint8 grid, one row per input: input | translation A → B | back to A."""

@@ -1,0 +1,1 @@
+from keras_portrait.models.stargan.stargan import StarGAN
