@@ -86,17 +86,51 @@ class BaseGAN(keras.Model):
         default because under MirroredStrategy the XLA step fails (variables placed on another
         device), and a run with XLA does not reproduce one without (weights 2.6e-3 apart after
         3 steps of a tiny DCGAN), so distributed and single-device runs would no longer agree.
+        `jit_compile="auto"` turns XLA on when the model trains on one device outside any
+        `tf.distribute` strategy and every external network it calls (`external_networks`)
+        supports XLA, and off otherwise.
         """
-        kwargs["jit_compile"] = jit_compile
+        self._jit_request = jit_compile
+        kwargs["jit_compile"] = self.resolve_jit_compile(jit_compile)
         super().compile(**kwargs)
         default_g, default_d = self.default_optimizers()
         self.g_optimizer = g_optimizer if g_optimizer is not None else default_g
         self.d_optimizer = d_optimizer if d_optimizer is not None else default_d
-        self._gan_compile_kwargs = kwargs
+        # The request, not its resolution, is saved: a model saved with "auto" on one device
+        # and loaded under a strategy resolves again there.
+        self._gan_compile_kwargs = {**kwargs, "jit_compile": jit_compile}
         # Optimizer slots are created here, outside any distributed function: created lazily
         # inside a replica context, they break the step under MirroredStrategy.
         self.g_optimizer.build(self._variables_of(self.generators))
         self.d_optimizer.build(self._variables_of(self.discriminators))
+
+    def external_networks(self):
+        """Networks the train step calls that the model does not own (frozen judges and
+        embedders); `jit_compile="auto"` uses XLA only when each has `supports_jit=True`."""
+        return []
+
+    def resolve_jit_compile(self, jit_compile):
+        """`jit_compile` as a bool: "auto" resolved as `compile` describes."""
+        if jit_compile != "auto":
+            if not isinstance(jit_compile, bool):
+                raise ValueError(
+                    f'`jit_compile` must be True, False or "auto". Received: {jit_compile!r}'
+                )
+            return jit_compile
+        # Keras records the strategy a model is created under (None for the default one).
+        if getattr(self, "_distribute_strategy", None) is not None or tf.distribute.has_strategy():
+            return False
+        return all(getattr(net, "supports_jit", False) for net in self.external_networks())
+
+    def refresh_jit_compile(self):
+        """Resolves a "auto" request again (after `external_networks` changed); the next
+        `fit` rebuilds its train function when the answer changed."""
+        if getattr(self, "_jit_request", None) != "auto":
+            return
+        resolved = self.resolve_jit_compile("auto")
+        if resolved != self.jit_compile:
+            self.jit_compile = resolved
+            self.train_function = None
 
     def get_compile_config(self):
         if not getattr(self, "compiled", False) or not hasattr(self, "g_optimizer"):

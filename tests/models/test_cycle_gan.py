@@ -24,7 +24,7 @@ def _images(n=4, size=32, seed=0):
 def trained():
     """A tiny CycleGAN after 2 fit steps (traced once for the module: tracing is the slow part)."""
     gan = CycleGAN(**TINY, pool_size=3, seed=1)
-    gan.compile()
+    gan.compile(jit_compile=False)  # XLA compilation would dominate a tiny test
     logs = check_train_step(gan, (_images(seed=1), _images(seed=2)), steps=2)
     return gan, logs
 
@@ -93,12 +93,40 @@ def test_translate_is_uint8_and_deterministic():
 
 def test_defaults_are_the_papers():
     gan = CycleGAN(**TINY)
-    gan.compile()
+    gan.compile(jit_compile=False)  # XLA compilation would dominate a tiny test
     assert (gan.cycle_weight, gan.identity_mapping_ratio, gan.pool_size) == (10.0, 0.5, 50)
     assert gan.identity_weight == 0.0
     for optimizer in (gan.g_optimizer, gan.d_optimizer):
         assert float(optimizer.learning_rate) == pytest.approx(2e-4)
         assert optimizer.beta_1 == 0.5
+
+
+def test_xla_is_the_default_on_one_device_only():
+    gan = CycleGAN(**TINY)
+    gan.compile()
+    assert gan.jit_compile is True
+    assert gan.get_compile_config()["jit_compile"] == "auto"
+    # An embedder without XLA support turns it off, and setting one later re-resolves.
+    no_xla = keras.layers.Lambda(lambda x: x[:, :2, :2, 0])
+    no_xla.supports_jit = False
+    gan.set_identity_embedder(no_xla)
+    assert gan.jit_compile is True  # identity_weight is 0: the embedder is never called
+    weighted = CycleGAN(**TINY, identity_weight=1.0)
+    weighted.compile()
+    assert weighted.jit_compile is True
+    weighted.set_identity_embedder(no_xla)
+    assert weighted.jit_compile is False
+    weighted.set_identity_embedder(_embedder())  # a Keras model: supports XLA
+    assert weighted.jit_compile is True
+    with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():
+        mirrored = CycleGAN(**TINY)
+        mirrored.compile()
+    assert mirrored.jit_compile is False
+    explicit = CycleGAN(**TINY)
+    explicit.compile(jit_compile=False)
+    assert explicit.jit_compile is False
+    with pytest.raises(ValueError, match="jit_compile"):
+        explicit.compile(jit_compile="yes")
 
 
 def test_sample_inputs_and_grid():
@@ -314,7 +342,7 @@ def test_fit_traces_the_train_step_once():
             return super().train_step(batch)
 
     gan = Counted(**TINY, pool_size=2)
-    gan.compile()
+    gan.compile(jit_compile=False)  # XLA compilation would dominate a tiny test
     images = np.stack([_images(1, seed=s) for s in range(3)])
     gan.fit(tf.data.Dataset.from_tensor_slices((images, images)), verbose=0)
     assert len(traces) == 1 and gan.pool_a.built
