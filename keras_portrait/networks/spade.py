@@ -1,0 +1,209 @@
+"""GauGAN's networks: the style encoder, the SPADE generator and the multi-scale PatchGAN."""
+
+import math
+
+import keras
+
+from keras_portrait.layers import InstanceNormalization
+from keras_portrait.layers.spade import SPADEResBlock
+from keras_portrait.networks._common import check_positive_int
+
+# Upsamplings of the generator ("normal" in the reference): its first map is image_size / 32.
+GENERATOR_UPSAMPLINGS = 5
+
+
+def _spectral_conv(filters, kernel_size, strides=1, padding="same", use_bias=True, name=None):
+    return keras.layers.SpectralNormalization(
+        keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
+                            use_bias=use_bias, name=name),
+        name=f"{name}_sn",
+    )
+
+
+def _check_size(image_size, factor, what):
+    check_positive_int("image_size", image_size)
+    if image_size % factor:
+        raise ValueError(
+            f"`image_size` must be a multiple of {factor} for the {what}. "
+            f"Received: image_size={image_size}"
+        )
+
+
+def style_encoder(image_size=128, code_dim=256, filters=64, num_layers=None, name="style_encoder"):
+    """Image in [-1, 1] → `[mu, logvar]` of a Gaussian style code, each `(batch, code_dim)`.
+
+    Stride-2 3×3 convolutions (spectral norm, instance norm, LeakyReLU 0.2 between them) from
+    `filters` doubling to 8 × `filters`, down to a 4×4 map, then two dense layers for the
+    code's mean and log-variance. The reference has 6 convolutions at 256² (5 at 128²).
+
+    Args:
+        image_size: int. Side of the square input, a multiple of 4 (a power of two ≥ 8 for
+            the default depth). Defaults to `128`.
+        code_dim: int. Size of the style code (256 in the reference, 128 in the portrait
+            seed). Defaults to `256`.
+        filters: int. Filters of the first convolution (`ngf`). Defaults to `64`.
+        num_layers: int or None. Stride-2 convolutions; None gives `log2(image_size / 4)`.
+        name: str. Name of the model.
+
+    Reference:
+        Park et al., "Semantic Image Synthesis with Spatially-Adaptive Normalization",
+        CVPR 2019 (appendix: the image encoder).
+    """
+    check_positive_int("code_dim", code_dim)
+    check_positive_int("filters", filters)
+    if num_layers is None:
+        _check_size(image_size, 8, "style encoder")
+        num_layers = int(round(math.log2(image_size / 4)))
+        if 4 * 2**num_layers != image_size:
+            raise ValueError(
+                "`image_size` must be a power of two for the default encoder depth; pass "
+                f"`num_layers`. Received: image_size={image_size}"
+            )
+    check_positive_int("num_layers", num_layers)
+    image = keras.Input((image_size, image_size, 3), name="image")
+    x = image
+    for i in range(num_layers):
+        if i:
+            x = keras.layers.LeakyReLU(0.2, name=f"layer{i}_lrelu")(x)
+        x = _spectral_conv(filters * min(2**i, 8), 3, strides=2, name=f"layer{i}_conv")(x)
+        x = InstanceNormalization(name=f"layer{i}_norm")(x)
+    x = keras.layers.LeakyReLU(0.2, name="features_lrelu")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    mu = keras.layers.Dense(code_dim, dtype="float32", name="mu")(x)
+    logvar = keras.layers.Dense(code_dim, dtype="float32", name="logvar")(x)
+    return keras.Model(image, [mu, logvar], name=name)
+
+
+def spade_generator(
+    num_classes=7,
+    metadata_dim=3,
+    image_size=128,
+    code_dim=256,
+    filters=64,
+    hidden=128,
+    spectral_norm=True,
+    name="generator",
+):
+    """`[mask one-hot, style code, metadata]` → image in [-1, 1].
+
+    The code and the metadata vector (age, gender, glasses, … — the portrait seed's global
+    controls) are concatenated and mapped by a dense layer to a `(image_size / 32)²` map of
+    16 × `filters` channels; then SPADE residual blocks, each modulated by the mask, with
+    nearest-neighbour ×2 upsampling between them: 16f, ↑, 16f, 16f, ↑, 8f, ↑, 4f, ↑, 2f, ↑,
+    1f; then LeakyReLU 0.2, a 3×3 convolution to RGB and tanh. With `metadata_dim=0` it is the
+    reference generator.
+
+    Args:
+        num_classes: int. Classes of the one-hot mask. Defaults to `7`
+            (`keras_portrait.labels.MASK_CLASSES`).
+        metadata_dim: int. Length of the metadata vector (0: none). Defaults to `3`.
+        image_size: int. Side of the output, a multiple of 32. Defaults to `128`.
+        code_dim: int. Size of the style code. Defaults to `256`.
+        filters: int. `ngf`: the last block's width; the first ones have 16×. Defaults to `64`.
+        hidden: int. Channels of the SPADE layers' shared convolution. Defaults to `128`.
+        spectral_norm: bool. Spectral normalization in the residual blocks. Defaults to
+            `True`.
+        name: str. Name of the model.
+
+    Reference:
+        Park et al., "Semantic Image Synthesis with Spatially-Adaptive Normalization",
+        CVPR 2019 (appendix, figure 12 and table 6).
+    """
+    check_positive_int("num_classes", num_classes)
+    check_positive_int("metadata_dim", metadata_dim, minimum=0)
+    check_positive_int("code_dim", code_dim)
+    check_positive_int("filters", filters)
+    _check_size(image_size, 2**GENERATOR_UPSAMPLINGS, "generator (5 upsamplings)")
+    side = image_size // 2**GENERATOR_UPSAMPLINGS
+    mask = keras.Input((image_size, image_size, num_classes), name="mask")
+    code = keras.Input((code_dim,), name="code")
+    inputs = [mask, code]
+    vector = code
+    if metadata_dim:
+        metadata = keras.Input((metadata_dim,), name="metadata")
+        inputs.append(metadata)
+        vector = keras.layers.Concatenate(name="code_and_metadata")([code, metadata])
+    x = keras.layers.Dense(16 * filters * side * side, name="fc")(vector)
+    x = keras.layers.Reshape((side, side, 16 * filters), name="fc_map")(x)
+
+    def block(x, width, block_name):
+        return SPADEResBlock(width, hidden=hidden, spectral_norm=spectral_norm,
+                             name=block_name)([x, mask])
+
+    def up(x, up_name):
+        return keras.layers.UpSampling2D(2, interpolation="nearest", name=up_name)(x)
+
+    x = up(block(x, 16 * filters, "head_0"), "up_head")
+    x = block(x, 16 * filters, "middle_0")
+    x = up(block(x, 16 * filters, "middle_1"), "up_middle")
+    for i, width in enumerate((8 * filters, 4 * filters, 2 * filters)):
+        x = up(block(x, width, f"up_{i}"), f"up_{i}_resize")
+    x = block(x, filters, "up_3")
+    x = keras.layers.LeakyReLU(0.2, name="to_rgb_lrelu")(x)
+    x = keras.layers.Conv2D(3, 3, padding="same", name="to_rgb_conv")(x)
+    image = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
+    return keras.Model(inputs, image, name=name)
+
+
+def multiscale_discriminator(
+    num_classes=7, filters=64, num_layers=4, num_scales=2, name="discriminator"
+):
+    """`[image, mask one-hot]` → features and patch logits of `num_scales` PatchGANs.
+
+    Each scale sees the image and the mask concatenated, the second one both average-pooled
+    (3×3, stride 2). A scale is pix2pixHD's PatchGAN: 4×4 convolutions with zero padding 2,
+    the first stride 2 without normalization, then `num_layers - 1` with spectral and
+    instance normalization (stride 2, the last stride 1), filters doubling up to 512, LeakyReLU
+    0.2, and a 1-channel 4×4 convolution. The outputs are flat, scale after scale:
+    `num_layers` intermediate feature maps (for the feature-matching loss) then the logits, so
+    `num_scales * (num_layers + 1)` tensors. Fully convolutional: the image input is
+    `(None, None, 3)`.
+
+    Args:
+        num_classes: int. Classes of the one-hot mask. Defaults to `7`.
+        filters: int. Filters of the first convolution (`ndf`). Defaults to `64`.
+        num_layers: int. Convolutions before the logits (`n_layers_D`). Defaults to `4`.
+        num_scales: int. Discriminators (`num_D`). Defaults to `2`.
+        name: str. Name of the model.
+
+    Reference:
+        Wang et al., "High-Resolution Image Synthesis and Semantic Manipulation with
+        Conditional GANs", CVPR 2018; Park et al., "Semantic Image Synthesis with
+        Spatially-Adaptive Normalization", CVPR 2019.
+    """
+    check_positive_int("num_classes", num_classes)
+    check_positive_int("filters", filters)
+    check_positive_int("num_layers", num_layers, minimum=2)
+    check_positive_int("num_scales", num_scales)
+    image = keras.Input((None, None, 3), name="image")
+    mask = keras.Input((None, None, num_classes), name="mask")
+    x = keras.layers.Concatenate(name="image_and_mask")([image, mask])
+    outputs = []
+    for scale in range(num_scales):
+        if scale:
+            x = keras.layers.AveragePooling2D(3, strides=2, padding="same",
+                                              name=f"scale{scale}_pool")(x)
+        outputs.extend(_patch_gan(x, filters, num_layers, f"scale{scale}"))
+    return keras.Model([image, mask], outputs, name=name)
+
+
+def _patch_gan(x, filters, num_layers, prefix):
+    features = []
+    width = filters
+    for i in range(num_layers):
+        if i:
+            width = min(width * 2, 512)
+        stride = 1 if i == num_layers - 1 else 2
+        x = keras.layers.ZeroPadding2D(2, name=f"{prefix}_layer{i}_pad")(x)
+        if i == 0:
+            x = keras.layers.Conv2D(width, 4, strides=stride, name=f"{prefix}_layer{i}_conv")(x)
+        else:
+            x = _spectral_conv(width, 4, strides=stride, padding="valid", use_bias=False,
+                               name=f"{prefix}_layer{i}_conv")(x)
+            x = InstanceNormalization(name=f"{prefix}_layer{i}_norm")(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"{prefix}_layer{i}_lrelu")(x)
+        features.append(x)
+    x = keras.layers.ZeroPadding2D(2, name=f"{prefix}_logits_pad")(x)
+    x = keras.layers.Conv2D(1, 4, name=f"{prefix}_logits_conv")(x)
+    features.append(keras.layers.Activation("linear", dtype="float32", name=f"{prefix}_logits")(x))
+    return features

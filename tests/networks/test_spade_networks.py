@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+from harness import check_model_save
+
+from keras_portrait.networks.spade import multiscale_discriminator, spade_generator, style_encoder
+
+
+def test_discriminator_reference_shapes_and_count():
+    # The reference multi-scale discriminator for 35 label classes + the instance edge map
+    # (36 mask channels): 5.6 M parameters; at 256² its first scale ends in a 35×35 patch map.
+    discriminator = multiscale_discriminator(num_classes=36)
+    assert discriminator.count_params() == 5_603_202
+    outputs = discriminator([np.zeros((1, 256, 256, 3), "float32"),
+                             np.zeros((1, 256, 256, 36), "float32")])
+    shapes = [tuple(o.shape) for o in outputs]
+    assert shapes[:5] == [(1, 129, 129, 64), (1, 65, 65, 128), (1, 33, 33, 256),
+                          (1, 34, 34, 512), (1, 35, 35, 1)]
+    assert shapes[9] == (1, 19, 19, 1) and len(shapes) == 10
+
+
+def test_generator_shapes_metadata_and_save():
+    generator = spade_generator(num_classes=7, metadata_dim=3, image_size=32, code_dim=8,
+                                filters=2, hidden=8)
+    rng = np.random.default_rng(0)
+    mask = np.eye(7, dtype="float32")[rng.integers(0, 7, (2, 32, 32))]
+    code = rng.normal(size=(2, 8)).astype("float32")
+    metadata = np.array([[0.2, 1.0, 0.0], [0.2, 1.0, 1.0]], "float32")
+    image = np.asarray(generator([mask, code, metadata]))
+    assert image.shape == (2, 32, 32, 3) and np.abs(image).max() <= 1.0
+    other = np.asarray(generator([mask, code, metadata[::-1]]))
+    assert np.abs(image - other).max() > 1e-6, "the metadata does not reach the image"
+    check_model_save(generator, [mask, code, metadata])
+    assert [i.name for i in generator.inputs] == ["mask", "code", "metadata"]
+    without = spade_generator(metadata_dim=0, image_size=32, code_dim=8, filters=2, hidden=8)
+    assert len(without.inputs) == 2
+
+
+def test_encoder_depth_and_outputs():
+    encoder = style_encoder(image_size=32, code_dim=16, filters=4)
+    assert sum("conv" in layer.name for layer in encoder.layers) == 3  # 32 → 4: 3 stride-2 convs
+    mu, logvar = encoder(np.zeros((2, 32, 32, 3), "float32"))
+    assert tuple(mu.shape) == tuple(logvar.shape) == (2, 16)
+    assert sum("conv" in layer.name for layer in style_encoder(256).layers) == 6  # the reference
+    with pytest.raises(ValueError, match="power of two"):
+        style_encoder(image_size=96)
+
+
+def test_size_errors():
+    with pytest.raises(ValueError, match="multiple of 32"):
+        spade_generator(image_size=48)
