@@ -30,7 +30,7 @@ def image_spec(shape, input_type):
 
 
 def make_card(fmt, path, shape, input_type, parity, latency=None, operators=None,
-              quantization=None, extra=None):
+              quantization=None, extra=None, label=None):
     """The card of one exported file.
 
     Args:
@@ -44,6 +44,8 @@ def make_card(fmt, path, shape, input_type, parity, latency=None, operators=None
         quantization: dict or None. How weights and activations are stored.
         extra: dict or None. Caller's fields (family, direction, domains, ...); they come first
             and cannot overwrite the measured fields.
+        label: dict or None. The `label_input` of a generator with a label input (see
+            `label_input.label_card`): the file's second input, after "images".
     """
     spec = image_spec(shape, input_type)
     card = dict(extra or {})
@@ -52,6 +54,7 @@ def make_card(fmt, path, shape, input_type, parity, latency=None, operators=None
         "file": os.path.basename(os.path.normpath(path)),
         "file_size_bytes": _size(path),
         "input": spec,
+        **({"label_input": label} if label is not None else {}),
         "output": dict(spec),
         "versions": _versions(),
         "parity_vs_keras": parity,

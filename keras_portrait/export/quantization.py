@@ -13,6 +13,10 @@ full int8.
 import numpy as np
 import tensorflow as tf
 
+from keras_portrait.export.label_input import IMAGE_INPUT
+from keras_portrait.export.label_input import LABEL_INPUT
+from keras_portrait.export.label_input import domains_in_turn
+from keras_portrait.export.label_input import label_vectors
 from keras_portrait.export.savedmodel import as_uint8_images
 from keras_portrait.export.savedmodel import resize_uint8
 from keras_portrait.export.savedmodel import to_boundary
@@ -32,28 +36,60 @@ def calibration_images(representative_data, image_size, max_images=128):
         image_size: int. Side the images are resized to.
         max_images: int. How many images to take at most. Defaults to `128`.
     """
+    return calibration_data(representative_data, image_size, max_images=max_images)[0]
+
+
+def calibration_data(representative_data, image_size, label_length=None, max_images=128):
+    """Up to `max_images` uint8 calibration images, and label vectors for a label input.
+
+    Args:
+        representative_data: iterable or `tf.data.Dataset` of images or batches of images,
+            uint8 [0, 255] or float [-1, 1]. For a generator with a label input, elements may
+            also be `(images, labels)` pairs (as `synth_portraits("stargan")` and
+            `data.labeled` give them): class ids or label vectors.
+        image_size: int. Side the images are resized to.
+        label_length: int or None. Length of the generator's label input; None for an
+            image-only generator.
+        max_images: int. How many images to take at most. Defaults to `128`.
+
+    Returns:
+        `(images, labels)`: uint8 (N, size, size, 3) and, for a label input, float32 (N, L)
+        vectors: the data's labels when it has them, else one-hots of the domains in turn.
+    """
     if representative_data is None:
         raise ValueError(
             "Full int8 quantization needs `representative_data`: an iterable or tf.data.Dataset "
             "of images from the training data (uint8 [0, 255] or float [-1, 1]), e.g. "
             "`keras_portrait.data.image_folder(...)`. Received: representative_data=None"
         )
-    images, count = [], 0
+    images, labels, count = [], [], 0
     for element in representative_data:
+        element_labels = None
         if isinstance(element, (tuple, list, dict)):
-            raise ValueError(
-                "`representative_data` must yield images or batches of images, not "
-                f"{type(element).__name__}s; map a paired dataset to the generator's source "
-                "domain first, e.g. `dataset.map(lambda a, b: a)`."
-            )
-        batch = resize_uint8(as_uint8_images(element), image_size)
-        images.append(batch[: max_images - count])
-        count += len(images[-1])
+            if label_length is None or not (isinstance(element, (tuple, list))
+                                            and len(element) == 2):
+                raise ValueError(
+                    "`representative_data` must yield images or batches of images, not "
+                    f"{type(element).__name__}s; map a paired dataset to the generator's source "
+                    "domain first, e.g. `dataset.map(lambda a, b: a)`. (A generator with a "
+                    "label input also takes `(images, labels)` pairs.)"
+                )
+            element, element_labels = element
+        element = as_uint8_images(element)
+        batch = resize_uint8(element[: max_images - count], image_size)
+        images.append(batch)
+        if label_length is not None:
+            vectors = (domains_in_turn(count + len(element), label_length)[count:]
+                       if element_labels is None
+                       else label_vectors(element_labels, label_length, len(element)))
+            labels.append(vectors[: len(batch)])
+        count += len(batch)
         if count >= max_images:
             break
     if count == 0:
         raise ValueError("`representative_data` yielded no images.")
-    return np.concatenate(images, axis=0)
+    images = np.concatenate(images, axis=0)
+    return images, (np.concatenate(labels, axis=0) if label_length is not None else None)
 
 
 def _converter(saved_model_dir):
@@ -62,20 +98,29 @@ def _converter(saved_model_dir):
     return converter
 
 
-def quantize_int8(saved_model_dir, images, input_type, keep_norm_float=True):
+def quantize_int8(saved_model_dir, images, input_type, keep_norm_float=True, labels=None):
     """Full int8 .tflite bytes of a SavedModel of `inference_graph`, calibrated on `images`.
 
     Args:
         saved_model_dir: str. The SavedModel.
-        images: uint8 array (N, H, W, 3) at the graph's size (see `calibration_images`).
+        images: uint8 array (N, H, W, 3) at the graph's size (see `calibration_data`).
         input_type: str. The graph's `input_type`, "uint8" or "float".
         keep_norm_float: bool. Keep the normalization statistics in float. Defaults to `True`.
+        labels: float32 (N, L) label vectors paired with `images`, for a graph with a label
+            input (which stays float32 in the file, quantized inside). Defaults to `None`.
     """
     converter = _converter(saved_model_dir)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: (
-        [to_boundary(image[None], input_type)] for image in images
-    )
+    if labels is None:
+        converter.representative_dataset = lambda: (
+            [to_boundary(image[None], input_type)] for image in images
+        )
+    else:  # several inputs: by the names of the SavedModel's signature
+        converter.representative_dataset = lambda: (
+            {IMAGE_INPUT: to_boundary(images[i : i + 1], input_type),
+             LABEL_INPUT: labels[i : i + 1].astype(np.float32)}
+            for i in range(len(images))
+        )
     if not keep_norm_float:
         return converter.convert()
     converter._experimental_calibrate_only = True  # pylint: disable=protected-access

@@ -6,9 +6,11 @@ import time
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from keras_portrait.export.label_input import IMAGE_INPUT
+
 
 class LiteRTRunner:
-    """A .tflite image-to-image file behind a numpy call.
+    """A .tflite generator file behind a numpy call: images in, images out.
 
     Args:
         path: str. The .tflite file.
@@ -18,6 +20,11 @@ class LiteRTRunner:
     (see `input_details`; uint8 [0, 255] or float32 [0, 1] for files of `export_generator`) and
     returns the outputs stacked in the file's output dtype. A file with a fixed batch smaller
     than the given batch runs the images in chunks of its batch size.
+
+    A file with more inputs (a StarGAN's takes "images" and "label") gets the others by name:
+    `runner(images, label=vectors)`, each with one row per image, or a single row for every
+    image. The image input is the one named "images" (else the first); `input_names` lists
+    them all, as the file's signature names them.
     """
 
     def __init__(self, path, num_threads=2):
@@ -29,18 +36,31 @@ class LiteRTRunner:
         self.num_threads = num_threads
         self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
         self.interpreter.allocate_tensors()
-        inputs = self.interpreter.get_input_details()
+        self._inputs = _named_inputs(self.interpreter)
         outputs = self.interpreter.get_output_details()
-        if len(inputs) != 1 or len(outputs) != 1:
+        if len(outputs) != 1:
             raise ValueError(
-                f"LiteRTRunner runs files with one input and one output; {path!r} has "
-                f"{len(inputs)} inputs and {len(outputs)} outputs."
+                f"LiteRTRunner runs files with one output; {path!r} has {len(outputs)} outputs."
             )
-        self._input, self._output = inputs[0], outputs[0]
+        self._output = outputs[0]
+        names = list(self._inputs)
+        self._image_name = IMAGE_INPUT if IMAGE_INPUT in self._inputs else names[0]
+        self._input = self._inputs[self._image_name]
+
+    @property
+    def input_names(self):
+        """The names of the file's inputs, the image input first."""
+        return (self._image_name, *(n for n in self._inputs if n != self._image_name))
 
     @property
     def input_details(self):
+        """The details of the image input (`inputs_details` has every input's)."""
         return self._input
+
+    @property
+    def inputs_details(self):
+        """dict input name → its interpreter details."""
+        return dict(self._inputs)
 
     @property
     def output_details(self):
@@ -58,39 +78,60 @@ class LiteRTRunner:
     def output_dtype(self):
         return np.dtype(self._output["dtype"])
 
-    def __call__(self, images):
+    def __call__(self, images, **inputs):
         images = np.asarray(images)
         single = images.ndim == 3
         if single:
             images = images[None]
-        if images.shape[1:] != self.input_shape[1:]:
+        arrays = {self._image_name: self._checked(self._image_name, images, len(images))}
+        missing = [n for n in self._inputs if n != self._image_name and n not in inputs]
+        unknown = [n for n in inputs if n not in self._inputs or n == self._image_name]
+        if missing or unknown:
             raise ValueError(
-                f"{self.path!r} takes images of shape {self.input_shape[1:]}. "
-                f"Received: {images.shape[1:]}"
+                f"{self.path!r} takes the inputs {list(self.input_names)}: the images first, "
+                f"the others by name. Missing: {missing}; unknown: {unknown}"
             )
-        if images.dtype != self.input_dtype:
-            raise ValueError(
-                f"{self.path!r} takes {self.input_dtype} images. Received: {images.dtype}"
-            )
+        for name, value in inputs.items():
+            arrays[name] = self._checked(name, np.asarray(value), len(images))
         batch = self.input_shape[0]
-        outputs = [self._invoke(images[start : start + batch])
+        outputs = [self._invoke({name: a[start : start + batch] for name, a in arrays.items()})
                    for start in range(0, len(images), batch)]
         outputs = np.concatenate(outputs, axis=0)
         return outputs[0] if single else outputs
 
-    def _invoke(self, chunk):
+    def _checked(self, name, array, count):
+        """`array` as `count` rows of input `name`, checked against the file."""
+        details = self._inputs[name]
+        shape = tuple(int(d) for d in details["shape"][1:])
+        dtype = np.dtype(details["dtype"])
+        if array.shape == shape:  # one row for every image
+            array = np.repeat(array[None], count, axis=0)
+        if array.shape[1:] != shape or len(array) != count:
+            what = "images" if name == self._image_name else f"{count} rows"
+            raise ValueError(
+                f"{self.path!r} takes {what} of shape {shape} as {name!r}. "
+                f"Received: {array.shape[1:] if name == self._image_name else array.shape}"
+            )
+        if array.dtype != dtype:
+            what = "images" if name == self._image_name else f"values as {name!r}"
+            raise ValueError(f"{self.path!r} takes {dtype} {what}. Received: {array.dtype}")
+        return array
+
+    def _invoke(self, chunks):
         batch = self.input_shape[0]
-        size = len(chunk)
-        if size < batch:  # the last chunk, padded to the fixed batch
-            chunk = np.concatenate([chunk, np.repeat(chunk[-1:], batch - size, axis=0)])
-        self.interpreter.set_tensor(self._input["index"], chunk)
+        size = len(next(iter(chunks.values())))
+        for name, chunk in chunks.items():
+            if size < batch:  # the last chunk, padded to the fixed batch
+                chunk = np.concatenate([chunk, np.repeat(chunk[-1:], batch - size, axis=0)])
+            self.interpreter.set_tensor(self._inputs[name]["index"], chunk)
         self.interpreter.invoke()
         return self.interpreter.get_tensor(self._output["index"])[:size]
 
     def latency(self, repeats=10, warmup=2):
-        """Median seconds of one invoke on a zero input of the file's shape."""
-        zeros = np.zeros(self.input_shape, self.input_dtype)
-        self.interpreter.set_tensor(self._input["index"], zeros)
+        """Median seconds of one invoke on zero inputs of the file's shapes."""
+        for details in self._inputs.values():
+            zeros = np.zeros(details["shape"], np.dtype(details["dtype"]))
+            self.interpreter.set_tensor(details["index"], zeros)
         for _ in range(warmup):
             self.interpreter.invoke()
         times = []
@@ -99,6 +140,26 @@ class LiteRTRunner:
             self.interpreter.invoke()
             times.append(time.perf_counter() - start)
         return float(np.median(times))
+
+
+def _named_inputs(interpreter):
+    """dict name → details of the inputs, named as the file's signature names them.
+
+    The signature keeps the names of the exported model's inputs ("images", "label"); a file
+    without one falls back to the tensor names.
+    """
+    signatures = interpreter.get_signature_list()
+    if len(signatures) == 1:
+        key = next(iter(signatures))
+        named = interpreter.get_signature_runner(key).get_input_details()
+        by_index = {d["index"]: d for d in interpreter.get_input_details()}
+        return {name: by_index.get(d["index"], d) for name, d in named.items()}
+    return {_tensor_name(d["name"]): d for d in interpreter.get_input_details()}
+
+
+def _tensor_name(name):
+    name = name.split(":")[0]
+    return name[len("serving_default_"):] if name.startswith("serving_default_") else name
 
 
 def operator_names(path_or_content):
