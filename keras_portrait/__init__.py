@@ -16,6 +16,7 @@ from keras_portrait.grids import save_image
 from keras_portrait.grids import to_uint8
 from keras_portrait.models import CycleGAN
 from keras_portrait.models import DCGAN
+from keras_portrait.models import GauGAN
 from keras_portrait.models import LinearDecay
 from keras_portrait.models import StarGAN
 from keras_portrait.models import WGANGP

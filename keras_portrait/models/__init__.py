@@ -5,3 +5,4 @@ from keras_portrait.models.dcgan import DCGAN
 from keras_portrait.models.dcgan import WGANGP
 from keras_portrait.models.schedules import LinearDecay
 from keras_portrait.models.stargan import StarGAN
+from keras_portrait.models.gaugan import GauGAN

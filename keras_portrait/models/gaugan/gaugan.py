@@ -1,0 +1,407 @@
+"""GauGAN (SPADE): portraits from a face mask, a style code and metadata (age, gender, glasses)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_portrait import losses
+from keras_portrait.grids import image_grid
+from keras_portrait.grids import to_uint8
+from keras_portrait.labels import MASK_CLASSES
+from keras_portrait.models.base_gan import BaseGAN
+from keras_portrait.models.sample_images import Unsaved
+from keras_portrait.networks.spade import multiscale_discriminator
+from keras_portrait.networks.spade import spade_generator
+from keras_portrait.networks.spade import style_encoder
+
+_NETWORKS = ("generator", "encoder", "discriminator")
+
+# One colour per class of MASK_CLASSES, for sample sheets.
+MASK_COLORS = np.array(
+    [(0, 0, 0), (230, 180, 140), (120, 60, 20), (40, 200, 255), (255, 60, 60), (60, 255, 60),
+     (255, 0, 200)], np.uint8,
+)
+
+
+def colorize_mask(mask):
+    """uint8 RGB (…, H, W, 3) of class-id masks (…, H, W), one colour per class (cycled)."""
+    mask = np.asarray(mask).astype(np.int64)
+    return MASK_COLORS[mask % len(MASK_COLORS)]
+
+
+@keras.saving.register_keras_serializable(package="keras_portrait")
+class GauGAN(BaseGAN):
+    """Semantic image synthesis with SPADE, conditioned on global metadata, after Park et al.
+
+    Trains with `fit` on `{"image", "mask", "metadata"}` batches: images in [-1, 1], masks of
+    class ids `(batch, H, W)` (`keras_portrait.labels.MASK_CLASSES` by default), metadata
+    float vectors `(batch, metadata_dim)` (`keras_portrait.data.METADATA_NAMES`: age, gender,
+    glasses). `synth_portraits(family="gaugan")` renders all three exactly; for real photos
+    `keras-portrait prepare` writes the masks.
+
+    The generator turns `[one-hot mask, style code, metadata]` into an image (SPADE residual
+    blocks: the mask holds the layout); the style encoder maps an image to the mean and
+    log-variance of its code (a VAE: the code carries colour and texture), and the metadata is
+    concatenated to the code, so one value can change while the mask and the style hold —
+    the portrait seed's age and glasses control. Each step: `discriminator_steps` updates of
+    the multi-scale PatchGAN on hinge losses, then one update of generator and encoder on
+    the hinge generator loss, feature matching (λ_fm, L1 between the discriminator's
+    features of real and generated images, summed over layers and averaged over scales as the
+    reference), the KL divergence of the code (λ_kl) and, with a `perceptual_network`, the
+    perceptual loss (λ_p; L1 between its features of real and generated images, weighted by
+    `perceptual_layer_weights`). Optimizers: TTUR, Adam(1e-4) for the generator and the
+    encoder, Adam(4e-4) for the discriminator, β = (0, 0.999).
+
+    `call([mask one-hot, code, metadata])` is the generator; `synthesize` gives uint8 images
+    from class-id masks, with the code of a style image or drawn from a seed.
+
+    Args:
+        num_classes: int. Mask classes. Defaults to `7`.
+        metadata_dim: int. Length of the metadata vector; 0 for none (the reference).
+            Defaults to `3`.
+        image_size: int. Side of the square images, a multiple of 32. Defaults to `128`.
+        code_dim: int. Style-code size (256 in the reference, 128 in the portrait seed).
+            Defaults to `256`.
+        filters: int. Generator width (`ngf`). Defaults to `64`.
+        encoder_filters: int. Encoder width. Defaults to `64`.
+        discriminator_filters: int. Discriminator width (`ndf`). Defaults to `64`.
+        discriminator_layers: int. Convolutions per scale before the logits. Defaults to `4`.
+        num_scales: int. Discriminator scales. Defaults to `2`.
+        spade_hidden: int. Channels of the SPADE layers' shared convolution. Defaults to
+            `128`.
+        feature_matching_weight: float. λ_fm. Defaults to `10.0`.
+        kl_weight: float. λ_kl. Defaults to `0.05`.
+        perceptual_weight: float. λ_p, used when `perceptual_network` is set. Defaults to
+            `10.0`.
+        perceptual_network: callable or None. Images in [-1, 1] → a list of feature tensors
+            (frozen; e.g. `keras_portrait.networks.vgg19_features(path)`). Not saved with the
+            model: pass it again with `set_perceptual_network` after loading. Defaults to
+            `None` (no perceptual term).
+        perceptual_layer_weights: sequence of float or None. One weight per feature tensor
+            (the reference's VGG weights are 1/32, 1/16, 1/8, 1/4, 1); None weighs each 1.
+        discriminator_steps: int. Discriminator updates per generator update (the portrait
+            seed used 2 when training was unstable). Defaults to `1`.
+        generator, encoder, discriminator: keras.Model or None. Networks to use instead of
+            the defaults built from the arguments above.
+        seed: int or None. Seed of the code draws.
+
+    Reference:
+        Park et al., "Semantic Image Synthesis with Spatially-Adaptive Normalization", CVPR
+        2019; Heusel et al., "GANs Trained by a Two Time-Scale Update Rule", NeurIPS 2017.
+    """
+
+    LOSS_NAMES = (
+        "d_loss", "g_loss", "g_adversarial_loss", "feature_matching_loss", "kl_loss",
+        "perceptual_loss",
+    )
+
+    def __init__(
+        self,
+        num_classes=len(MASK_CLASSES),
+        metadata_dim=3,
+        image_size=128,
+        code_dim=256,
+        filters=64,
+        encoder_filters=64,
+        discriminator_filters=64,
+        discriminator_layers=4,
+        num_scales=2,
+        spade_hidden=128,
+        feature_matching_weight=10.0,
+        kl_weight=0.05,
+        perceptual_weight=10.0,
+        perceptual_network=None,
+        perceptual_layer_weights=None,
+        discriminator_steps=1,
+        generator=None,
+        encoder=None,
+        discriminator=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(discriminator_steps=discriminator_steps, seed=seed, **kwargs)
+        for name, value in (
+            ("feature_matching_weight", feature_matching_weight),
+            ("kl_weight", kl_weight),
+            ("perceptual_weight", perceptual_weight),
+        ):
+            if not value >= 0:
+                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
+        if perceptual_network is not None and not callable(perceptual_network):
+            raise ValueError(
+                "`perceptual_network` must be a callable (images → list of features). "
+                f"Received: {type(perceptual_network).__name__}"
+            )
+        self.num_classes = num_classes
+        self.metadata_dim = metadata_dim
+        self.image_size = image_size
+        self.code_dim = code_dim
+        self.filters = filters
+        self.encoder_filters = encoder_filters
+        self.discriminator_filters = discriminator_filters
+        self.discriminator_layers = discriminator_layers
+        self.num_scales = num_scales
+        self.spade_hidden = spade_hidden
+        self.feature_matching_weight = feature_matching_weight
+        self.kl_weight = kl_weight
+        self.perceptual_weight = perceptual_weight
+        self.perceptual_layer_weights = (
+            None if perceptual_layer_weights is None
+            else [float(w) for w in perceptual_layer_weights]
+        )
+        self.generator = generator or spade_generator(
+            num_classes, metadata_dim, image_size, code_dim, filters, spade_hidden
+        )
+        self.encoder = encoder or style_encoder(image_size, code_dim, encoder_filters)
+        self.discriminator = discriminator or multiscale_discriminator(
+            num_classes, discriminator_filters, discriminator_layers, num_scales
+        )
+        self._perceptual = Unsaved(perceptual_network)
+        self._sample_batch = Unsaved()
+        self.built = True
+
+    @property
+    def generators(self):
+        return [self.generator, self.encoder]
+
+    @property
+    def discriminators(self):
+        return [self.discriminator]
+
+    def default_optimizers(self):
+        return (
+            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.999),
+            keras.optimizers.Adam(4e-4, beta_1=0.0, beta_2=0.999),
+        )
+
+    def external_networks(self):
+        network = self._perceptual.value
+        return [network] if network is not None and self.perceptual_weight > 0 else []
+
+    def set_perceptual_network(self, network, layer_weights=None):
+        """Sets (or clears, with None) the feature network of the perceptual loss."""
+        if network is not None and not callable(network):
+            raise ValueError(f"`network` must be callable. Received: {type(network).__name__}")
+        self._perceptual.value = network
+        if layer_weights is not None:
+            self.perceptual_layer_weights = [float(w) for w in layer_weights]
+        self.refresh_jit_compile()
+
+    def call(self, inputs, training=False):
+        return self.generator(list(inputs), training=training)
+
+    # --- the algorithm ------------------------------------------------------------------------
+    def one_hot(self, mask):
+        return ops.one_hot(ops.cast(mask, "int32"), self.num_classes)
+
+    def generator_inputs(self, masks_one_hot, code, metadata):
+        inputs = [ops.convert_to_tensor(masks_one_hot, "float32"),
+                  ops.convert_to_tensor(code, "float32")]
+        if self.metadata_dim:
+            inputs.append(ops.convert_to_tensor(metadata, "float32"))
+        return inputs
+
+    def encode(self, images, training=True):
+        """A reparameterized style code `mu + σ·ε` of `images`, with `(mu, logvar)`."""
+        mu, logvar = self.encoder(ops.convert_to_tensor(images, "float32"), training=training)
+        epsilon = self.normal(ops.shape(images)[0], (self.code_dim,))
+        return mu + ops.exp(0.5 * logvar) * epsilon, mu, logvar
+
+    def discriminate(self, images, masks_one_hot):
+        """The discriminator's outputs split per scale: [[features…, logits], …]."""
+        outputs = self.discriminator(
+            [ops.convert_to_tensor(images, "float32"),
+             ops.convert_to_tensor(masks_one_hot, "float32")], training=True,
+        )
+        per_scale = len(outputs) // self.num_scales
+        return [outputs[i * per_scale : (i + 1) * per_scale] for i in range(self.num_scales)]
+
+    def discriminator_loss(self, images, masks_one_hot, fakes):
+        real = self.discriminate(images, masks_one_hot)
+        fake = self.discriminate(fakes, masks_one_hot)
+        loss = ops.mean(ops.stack([
+            losses.hinge_discriminator_loss(r[-1], f[-1]) for r, f in zip(real, fake)
+        ]))
+        return loss, {"d_loss": loss}
+
+    def generator_loss(self, images, masks_one_hot, metadata):
+        code, mu, logvar = self.encode(images)
+        fakes = self.generator(self.generator_inputs(masks_one_hot, code, metadata),
+                               training=True)
+        fake = self.discriminate(fakes, masks_one_hot)
+        real = self.discriminate(images, masks_one_hot)
+        adversarial = ops.mean(ops.stack([
+            losses.hinge_generator_loss(f[-1]) for f in fake
+        ]))
+        # The reference sums the per-layer L1 over a scale's features and averages the scales:
+        # feature_matching_loss averages both, so multiply back by the layers per scale.
+        layers = len(real[0]) - 1
+        matching = self.feature_matching_weight * layers * losses.feature_matching_loss(
+            [r[:-1] for r in real], [f[:-1] for f in fake]
+        )
+        kl = self.kl_weight * losses.kl_divergence(mu, logvar)
+        perceptual = ops.zeros((), "float32")
+        network = self._perceptual.value
+        if network is not None and self.perceptual_weight > 0:
+            perceptual = self.perceptual_weight * self.perceptual_distance(images, fakes)
+        total = adversarial + matching + kl + perceptual
+        return total, {
+            "g_loss": total,
+            "g_adversarial_loss": adversarial,
+            "feature_matching_loss": matching,
+            "kl_loss": kl,
+            "perceptual_loss": perceptual,
+        }
+
+    def perceptual_distance(self, images, fakes):
+        """`Σ_l w_l · mean |F_l(images) − F_l(fakes)|` with the perceptual network F (fixed)."""
+        network = self._perceptual.value
+        real_features = list(network(images))
+        fake_features = list(network(fakes))
+        weights = self.perceptual_layer_weights or [1.0] * len(real_features)
+        if len(weights) != len(real_features):
+            raise ValueError(
+                f"`perceptual_layer_weights` has {len(weights)} weights for "
+                f"{len(real_features)} features of the perceptual network."
+            )
+        total = ops.zeros((), "float32")
+        for weight, real, fake in zip(weights, real_features, fake_features):
+            total = total + weight * losses.l1_loss(ops.stop_gradient(real), fake)
+        return total
+
+    def discriminator_step(self, batch):
+        images, masks, metadata = _unpack(batch)
+        masks_one_hot = self.one_hot(masks)
+        code, _, _ = self.encode(images)
+        fakes = tf.stop_gradient(self.generator(
+            self.generator_inputs(masks_one_hot, code, metadata), training=True
+        ))
+        with tf.GradientTape() as tape:
+            loss, logged = self.discriminator_loss(images, masks_one_hot, fakes)
+        self.apply_gradients(tape, loss, self.discriminators, self.d_optimizer)
+        self.track(**logged)
+
+    def generator_step(self, batch):
+        images, masks, metadata = _unpack(batch)
+        with tf.GradientTape() as tape:
+            loss, logged = self.generator_loss(images, self.one_hot(masks), metadata)
+        self.apply_gradients(tape, loss, self.generators, self.g_optimizer)
+        self.track(**logged)
+
+    # --- inference ----------------------------------------------------------------------------
+    def style_codes(self, style_images=None, count=None, seed=None):
+        """Codes `(N, code_dim)`: the encoder's mean for `style_images` (float [-1, 1]), or
+        `count` standard-normal draws from `seed`."""
+        if style_images is not None:
+            mu, _ = self.encoder(np.asarray(style_images, np.float32), training=False)
+            return np.asarray(mu)
+        rng = np.random.default_rng(seed)
+        return rng.standard_normal((count, self.code_dim)).astype(np.float32)
+
+    def synthesize(self, masks, metadata=None, style_images=None, seed=None, batch_size=32):
+        """uint8 images (N, H, W, 3) of class-id `masks` (N, H, W).
+
+        Args:
+            masks: int (N, H, W) class ids, or one (H, W) mask.
+            metadata: float (N, metadata_dim) or one (metadata_dim,) vector for all; zeros when
+                None. Change one value and keep the rest to change one attribute.
+            style_images: float [-1, 1] (N, H, W, 3) or one image for all, whose encoded
+                style (the code's mean) is used; None draws codes from `seed`.
+            seed: int or None. Seed of the drawn codes.
+            batch_size: int. Images per generator call. Defaults to `32`.
+        """
+        masks = np.asarray(masks)
+        if masks.ndim == 2:
+            masks = masks[None]
+        count = len(masks)
+        if metadata is None:
+            metadata = np.zeros((count, self.metadata_dim), np.float32)
+        metadata = np.broadcast_to(np.asarray(metadata, np.float32),
+                                   (count, self.metadata_dim))
+        if style_images is not None:
+            style_images = np.asarray(style_images, np.float32)
+            if style_images.ndim == 3:
+                style_images = style_images[None]
+            codes = np.broadcast_to(self.style_codes(style_images), (count, self.code_dim))
+        else:
+            codes = self.style_codes(count=count, seed=seed)
+        outputs = []
+        for start in range(0, count, batch_size):
+            part = slice(start, start + batch_size)
+            inputs = self.generator_inputs(
+                self.one_hot(masks[part]), np.ascontiguousarray(codes[part]), metadata[part]
+            )
+            outputs.append(to_uint8(self.generator(inputs, training=False)))
+        return np.concatenate(outputs, axis=0)
+
+    def set_sample_batch(self, batch):
+        """Fixes the `{"image", "mask", "metadata"}` examples that sample sheets show."""
+        images, masks, metadata = (np.asarray(v) for v in _unpack(batch))
+        self._sample_batch.value = {"image": images.astype(np.float32), "mask": masks,
+                                    "metadata": metadata.astype(np.float32)}
+
+    def sample_inputs(self, n, seed=None):
+        """The first `n` examples set by `set_sample_batch` (a dict; `seed` is unused)."""
+        if self._sample_batch.value is None:
+            raise ValueError(
+                "GauGAN.sample_inputs needs real examples: call "
+                "`model.set_sample_batch(batch)` first (e.g. a batch of the training data)."
+            )
+        return {key: value[:n] for key, value in self._sample_batch.value.items()}
+
+    def sample_grid(self, inputs, batch_size=32):
+        """A uint8 grid, one row per example: mask | real image | synthesized with the real
+        image's style | with a random style (seed 0)."""
+        masks, images, metadata = inputs["mask"], inputs["image"], inputs["metadata"]
+        own_style = np.concatenate([
+            self.synthesize(masks[i : i + 1], metadata[i : i + 1], images[i : i + 1])
+            for i in range(len(masks))
+        ])
+        random_style = self.synthesize(masks, metadata, seed=0, batch_size=batch_size)
+        rows = np.stack(
+            [colorize_mask(masks), to_uint8(images), own_style, random_style], axis=1
+        )
+        return image_grid(rows.reshape(-1, *rows.shape[2:]), columns=4)
+
+    # --- serialization ------------------------------------------------------------------------
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_classes": self.num_classes,
+            "metadata_dim": self.metadata_dim,
+            "image_size": self.image_size,
+            "code_dim": self.code_dim,
+            "filters": self.filters,
+            "encoder_filters": self.encoder_filters,
+            "discriminator_filters": self.discriminator_filters,
+            "discriminator_layers": self.discriminator_layers,
+            "num_scales": self.num_scales,
+            "spade_hidden": self.spade_hidden,
+            "feature_matching_weight": self.feature_matching_weight,
+            "kl_weight": self.kl_weight,
+            "perceptual_weight": self.perceptual_weight,
+            "perceptual_layer_weights": self.perceptual_layer_weights,
+            **{
+                name: keras.saving.serialize_keras_object(getattr(self, name))
+                for name in _NETWORKS
+            },
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in _NETWORKS:
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)
+
+
+def _unpack(batch):
+    if isinstance(batch, dict) and {"image", "mask", "metadata"} <= set(batch):
+        return batch["image"], batch["mask"], batch["metadata"]
+    raise ValueError(
+        'GauGAN trains on {"image", "mask", "metadata"} batches '
+        "(keras_portrait.data.synth_portraits(family='gaugan')). "
+        f"Received: {type(batch).__name__}"
+        + (f" with keys {sorted(batch)}" if isinstance(batch, dict) else "")
+    )

@@ -1,0 +1,139 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from harness import check_model_save, check_train_step
+
+from keras_portrait import losses
+from keras_portrait.models import GauGAN
+from keras_portrait.models.gaugan import colorize_mask
+
+TINY = {"image_size": 32, "code_dim": 8, "filters": 2, "encoder_filters": 4,
+        "discriminator_filters": 4, "discriminator_layers": 3, "spade_hidden": 8}
+
+
+def _batch(n=2, seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "image": rng.uniform(-1, 1, (n, 32, 32, 3)).astype("float32"),
+        "mask": rng.integers(0, 7, (n, 32, 32)).astype("int32"),
+        "metadata": rng.uniform(0, 1, (n, 3)).astype("float32"),
+    }
+
+
+def _perceptual():
+    keras.utils.set_random_seed(3)
+    image = keras.Input((32, 32, 3))
+    first = keras.layers.Conv2D(4, 3, strides=2, activation="relu")(image)
+    second = keras.layers.Conv2D(4, 3, strides=2, activation="relu")(first)
+    return keras.Model(image, [first, second])
+
+
+@pytest.fixture(scope="module")
+def trained():
+    gan = GauGAN(**TINY, perceptual_network=_perceptual(), perceptual_layer_weights=(0.5, 1.0),
+                 seed=0)
+    gan.compile(jit_compile=False)
+    logs = check_train_step(gan, _batch())
+    return gan, logs
+
+
+def test_train_step_moves_generator_encoder_and_discriminator(trained):
+    gan, logs = trained
+    assert set(logs) == set(gan.LOSS_NAMES)
+    assert logs["perceptual_loss"] > 0 and logs["kl_loss"] > 0
+    assert logs["feature_matching_loss"] > 0
+    # check_train_step looked at the generator side as a whole: the encoder moves too.
+    before = [w.numpy().copy() for w in gan.encoder.trainable_weights]
+    gan.fit(tf.data.Dataset.from_tensors(_batch(seed=1)), verbose=0)
+    assert any(not np.array_equal(w.numpy(), b)
+               for w, b in zip(gan.encoder.trainable_weights, before))
+
+
+def test_save_and_load_round_trip(trained):
+    gan, _ = trained
+    batch = _batch()
+    inputs = [np.asarray(gan.one_hot(batch["mask"])), np.zeros((2, 8), "float32"),
+              batch["metadata"]]
+    reloaded = check_model_save(gan, inputs)
+    assert isinstance(reloaded, GauGAN)
+    for key, value in gan.get_config().items():
+        if key not in ("generator", "encoder", "discriminator"):
+            assert reloaded.get_config()[key] == value, key
+    np.testing.assert_array_equal(
+        reloaded.synthesize(batch["mask"], batch["metadata"], style_images=batch["image"]),
+        gan.synthesize(batch["mask"], batch["metadata"], style_images=batch["image"]),
+    )
+
+
+def test_generator_loss_terms_follow_the_formulas(trained):
+    gan, _ = trained
+    batch = _batch(seed=2)
+    one_hot = gan.one_hot(batch["mask"])
+    total, logged = gan.generator_loss(batch["image"], one_hot, batch["metadata"])
+    np.testing.assert_allclose(
+        total,
+        logged["g_adversarial_loss"] + logged["feature_matching_loss"] + logged["kl_loss"]
+        + logged["perceptual_loss"], rtol=1e-5,
+    )
+    # KL of the encoder's (mu, logvar), weighted 0.05: the encoder is deterministic.
+    mu, logvar = gan.encoder(batch["image"], training=True)
+    np.testing.assert_allclose(logged["kl_loss"], 0.05 * float(losses.kl_divergence(mu, logvar)),
+                               rtol=1e-5)
+
+
+def test_perceptual_distance_weights_the_layers(trained):
+    gan, _ = trained
+    network = gan._perceptual.value
+    a, b = _batch(seed=3)["image"], _batch(seed=4)["image"]
+    real, fake = network(a), network(b)
+    expected = 0.5 * np.mean(np.abs(real[0] - fake[0])) + np.mean(np.abs(real[1] - fake[1]))
+    np.testing.assert_allclose(gan.perceptual_distance(a, b), expected, rtol=1e-5)
+
+
+def test_synthesize_controls(trained):
+    gan, _ = trained
+    batch = _batch()
+    one = gan.synthesize(batch["mask"][0], batch["metadata"][0], seed=1)
+    assert one.shape == (1, 32, 32, 3) and one.dtype == np.uint8
+    np.testing.assert_array_equal(one, gan.synthesize(batch["mask"][:1], batch["metadata"][:1],
+                                                      seed=1))
+    # One metadata value changed, the mask and the code kept: the image changes (in float: a
+    # barely trained tiny generator may move it by less than a grey level).
+    glasses_on = batch["metadata"][:1].copy()
+    glasses_on[0, 2] = 1.0 - glasses_on[0, 2]
+    code = gan.style_codes(count=1, seed=1)
+    mask = np.asarray(gan.one_hot(batch["mask"][:1]))
+    before = np.asarray(gan([mask, code, batch["metadata"][:1]]))
+    after = np.asarray(gan([mask, code, glasses_on]))
+    assert np.abs(before - after).max() > 1e-6
+    other_code = np.asarray(gan([mask, gan.style_codes(count=1, seed=2), batch["metadata"][:1]]))
+    assert np.abs(before - other_code).max() > 1e-6
+
+
+def test_sample_grid():
+    gan = GauGAN(**TINY, seed=0)
+    with pytest.raises(ValueError, match="set_sample_batch"):
+        gan.sample_inputs(2)
+    gan.set_sample_batch(_batch(3))
+    grid = gan.sample_grid(gan.sample_inputs(2))
+    assert grid.shape == (2 * 32 + 3 * 2, 4 * 32 + 5 * 2, 3)
+    assert colorize_mask(np.array([[0, 6]])).shape == (1, 2, 3)
+
+
+def test_defaults_are_the_papers():
+    gan = GauGAN(**TINY)
+    gan.compile(jit_compile=False)
+    assert (gan.feature_matching_weight, gan.kl_weight, gan.perceptual_weight) == (10.0, 0.05, 10.0)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(4e-4)
+    assert (gan.g_optimizer.beta_1, gan.g_optimizer.beta_2) == (0.0, 0.999)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="kl_weight"):
+        GauGAN(**TINY, kl_weight=-1.0)
+    with pytest.raises(ValueError, match="perceptual_network"):
+        GauGAN(**TINY, perceptual_network="vgg")
+    with pytest.raises(ValueError, match="image.*mask.*metadata"):
+        GauGAN(**TINY).generator_step((_batch()["image"],))
