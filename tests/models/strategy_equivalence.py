@@ -15,7 +15,7 @@ tf.config.set_logical_device_configuration(
 
 import keras  # noqa: E402
 
-from keras_portrait.models import DCGAN, WGANGP, StarGAN  # noqa: E402
+from keras_portrait.models import DCGAN, WGANGP, GauGAN, StarGAN  # noqa: E402
 
 FAMILIES = {
     "dcgan": lambda: DCGAN(image_size=16, latent_dim=8, filters=4, seed=3),
@@ -23,6 +23,9 @@ FAMILIES = {
     "stargan": lambda: StarGAN(num_domains=3, image_size=16, filters=4, num_blocks=1,
                                discriminator_filters=4, discriminator_layers=2,
                                discriminator_steps=2, seed=3),
+    "gaugan": lambda: GauGAN(image_size=32, code_dim=4, filters=1, encoder_filters=2,
+                             discriminator_filters=2, discriminator_layers=2, spade_hidden=4,
+                             seed=3),
 }
 
 
@@ -31,17 +34,23 @@ def train(family, strategy, images):
         keras.utils.set_random_seed(7)
         gan = FAMILIES[family]()
         optimizers = {}
-        if family == "stargan":
+        if family in ("stargan", "gaugan"):
             # Adam divides by the root of tiny second moments (the affine instance norms' and
             # the gradient penalty's rounding differ between one device and two replicas),
-            # which took the runs 8e-6 apart; plain SGD keeps them ~1e-8 apart while a wrongly
-            # scaled gradient or per-replica target labels would still show.
+            # which took StarGAN's runs 8e-6 apart; plain SGD keeps them 1.5e-8 (StarGAN) and
+            # 4e-7 (GauGAN) apart while a wrongly scaled gradient or per-replica draws would
+            # still show.
             optimizers = {"g_optimizer": keras.optimizers.SGD(1e-3),
                           "d_optimizer": keras.optimizers.SGD(1e-3)}
         # The same kernels (and random draws) on both sides.
         gan.compile(jit_compile=False, **optimizers)
     if family == "stargan":  # (images, class ids)
         images = (images, np.arange(len(images), dtype="int32") % 3)
+    if family == "gaugan":  # 32² images, masks and metadata
+        rng = np.random.default_rng(1)
+        images = {"image": rng.uniform(-1, 1, (24, 32, 32, 3)).astype("float32"),
+                  "mask": rng.integers(0, 7, (24, 32, 32)).astype("int32"),
+                  "metadata": rng.uniform(0, 1, (24, 3)).astype("float32")}
     dataset = tf.data.Dataset.from_tensor_slices(images).batch(8)
     gan.fit(dataset, epochs=1, verbose=0)
     return [w.numpy() for net in gan.generators + gan.discriminators for w in net.weights]

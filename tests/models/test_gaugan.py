@@ -137,3 +137,18 @@ def test_errors():
         GauGAN(**TINY, perceptual_network="vgg")
     with pytest.raises(ValueError, match="image.*mask.*metadata"):
         GauGAN(**TINY).generator_step((_batch()["image"],))
+
+
+@pytest.mark.slow
+def test_mirrored_strategy_trains_like_one_device():
+    """Codes are drawn for the global batch and spectral norm updates its vectors on every
+    replica alike, so two replicas train like one device (strategy_equivalence.py)."""
+    import os
+    import subprocess
+    import sys
+
+    script = os.path.join(os.path.dirname(__file__), "strategy_equivalence.py")
+    result = subprocess.run([sys.executable, script, "gaugan"], capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert float(result.stdout.split("max_abs_diff=")[1].split()[0]) <= 1e-5
