@@ -23,5 +23,6 @@ from keras_portrait.models import WGANGP
 from keras_portrait.models import BaseGAN
 from keras_portrait.models.callbacks import NonFiniteLossError
 from keras_portrait.models.cycle_gan import evaluate_translation
+from keras_portrait.models.gaugan import evaluate_synthesis
 from keras_portrait.models.callbacks import SampleGrid
 from keras_portrait.models.training import train

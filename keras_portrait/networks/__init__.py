@@ -7,3 +7,7 @@ from keras_portrait.networks.stargan import stargan_generator
 from keras_portrait.networks.spade import multiscale_discriminator
 from keras_portrait.networks.spade import spade_generator
 from keras_portrait.networks.spade import style_encoder
+from keras_portrait.networks.perceptual import EXPRESSION_LAYER_WEIGHTS
+from keras_portrait.networks.perceptual import VGG19_LAYER_WEIGHTS
+from keras_portrait.networks.perceptual import expression_features
+from keras_portrait.networks.perceptual import vgg19_features
