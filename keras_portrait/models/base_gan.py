@@ -28,6 +28,9 @@ class BaseGAN(keras.Model):
     """
 
     LOSS_NAMES = ()
+    # Constructor arguments that take a network: `get_config` stores each network's config and
+    # `from_config` rebuilds it, so a saved GAN reloads with the networks it was built with.
+    NETWORK_ARGS = ()
 
     def __init__(self, discriminator_steps=1, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -223,4 +226,15 @@ class BaseGAN(keras.Model):
             **super().get_config(),
             "discriminator_steps": self.discriminator_steps,
             "seed": self.seed,
+            **{
+                name: keras.saving.serialize_keras_object(getattr(self, name))
+                for name in self.NETWORK_ARGS
+            },
         }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in cls.NETWORK_ARGS:
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)

@@ -15,8 +15,6 @@ from keras_portrait.models.sample_images import Unsaved
 from keras_portrait.networks.patch_gan import patch_gan_discriminator
 from keras_portrait.networks.resnet_generator import resnet_generator
 
-_NETWORKS = ("generator_a2b", "generator_b2a", "discriminator_a", "discriminator_b")
-
 
 @keras.saving.register_keras_serializable(package="keras_portrait")
 class CycleGAN(SampleImagesMixin, BaseGAN):
@@ -75,6 +73,7 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
         "d_loss_a", "d_loss_b", "g_loss", "adversarial_loss", "cycle_loss",
         "identity_mapping_loss", "identity_loss",
     )
+    NETWORK_ARGS = ("generator_a2b", "generator_b2a", "discriminator_a", "discriminator_b")
 
     def __init__(
         self,
@@ -330,18 +329,7 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
             "identity_mapping_ratio": self.identity_mapping_ratio,
             "pool_size": self.pool_size,
             "identity_weight": self.identity_weight,
-            **{
-                name: keras.saving.serialize_keras_object(getattr(self, name))
-                for name in _NETWORKS
-            },
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in _NETWORKS:
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
 
 
 def _domains(batch):

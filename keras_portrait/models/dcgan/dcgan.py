@@ -35,6 +35,7 @@ class DCGAN(BaseGAN):
     """
 
     LOSS_NAMES = ("d_loss", "g_loss")
+    NETWORK_ARGS = ("generator", "discriminator")
     PRESETS = {
         # The face-rotation seed's 80×80 portrait networks (networks/dcgan.py).
         "portrait80": (portrait80_generator, portrait80_discriminator),
@@ -148,16 +149,7 @@ class DCGAN(BaseGAN):
             "image_size": self.image_size,
             "latent_dim": self.latent_dim,
             "filters": self.filters,
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 def _images(batch):

@@ -15,7 +15,6 @@ from keras_portrait.networks.spade import multiscale_discriminator
 from keras_portrait.networks.spade import spade_generator
 from keras_portrait.networks.spade import style_encoder
 
-_NETWORKS = ("generator", "encoder", "discriminator")
 
 # One colour per class of MASK_CLASSES, for sample sheets.
 MASK_COLORS = np.array(
@@ -95,6 +94,7 @@ class GauGAN(BaseGAN):
         "d_loss", "g_loss", "g_adversarial_loss", "feature_matching_loss", "kl_loss",
         "perceptual_loss",
     )
+    NETWORK_ARGS = ("generator", "encoder", "discriminator")
 
     def __init__(
         self,
@@ -382,18 +382,7 @@ class GauGAN(BaseGAN):
             "kl_weight": self.kl_weight,
             "perceptual_weight": self.perceptual_weight,
             "perceptual_layer_weights": self.perceptual_layer_weights,
-            **{
-                name: keras.saving.serialize_keras_object(getattr(self, name))
-                for name in _NETWORKS
-            },
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in _NETWORKS:
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
 
 
 def _unpack(batch):

@@ -17,7 +17,6 @@ from keras_portrait.networks.stargan import stargan_discriminator
 from keras_portrait.networks.stargan import stargan_generator
 
 LABEL_TYPES = ("class", "attributes")
-_NETWORKS = ("generator", "discriminator")
 
 
 @keras.saving.register_keras_serializable(package="keras_portrait")
@@ -81,6 +80,7 @@ class StarGAN(SampleImagesMixin, BaseGAN):
         "d_loss", "d_adversarial_loss", "d_classification_loss", "gp",
         "g_loss", "g_adversarial_loss", "g_classification_loss", "reconstruction_loss",
     )
+    NETWORK_ARGS = ("generator", "discriminator")
 
     def __init__(
         self,
@@ -361,18 +361,7 @@ class StarGAN(SampleImagesMixin, BaseGAN):
             "classification_weight": self.classification_weight,
             "reconstruction_weight": self.reconstruction_weight,
             "gradient_penalty_weight": self.gradient_penalty_weight,
-            **{
-                name: keras.saving.serialize_keras_object(getattr(self, name))
-                for name in _NETWORKS
-            },
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in _NETWORKS:
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
 
 
 def _domain_names(names, num_domains, label_type):
