@@ -9,6 +9,7 @@ import tensorflow as tf
 
 import keras_portrait.data
 from keras_portrait import cli
+from keras_portrait.labels import EXPRESSIONS
 
 SIZE = 16
 TINY = ["--filters", "4", "--latent-dim", "8", "--num-samples", "4"]
@@ -77,6 +78,43 @@ def test_train_on_a_folder(tmp_path):
     _train_then_sample(str(tmp_path / "run"), data, tmp_path, family="wgan-gp")
 
 
+def _photos(folder):
+    """Two readable images (one in a sub-folder, other sizes) and a broken file."""
+    (folder / "nested").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    cv2.imwrite(str(folder / "a.png"), rng.integers(0, 256, (40, 50, 3), dtype=np.uint8))
+    cv2.imwrite(str(folder / "nested" / "b.jpg"), rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    (folder / "broken.png").write_bytes(b"not an image")
+    return folder
+
+
+def _translate_with_both(tflite, model, folder, tmp_path, capsys, *options):
+    """Translates `folder` with the .tflite and the .keras; returns the file's output of a.png.
+
+    Both write 32² images, skip the broken file, and agree within one grey level (fp32 file vs
+    Keras, uint8 rounding apart).
+    """
+    for source, target in ((tflite, "tfl"), (model, "keras")):
+        result = tmp_path / target
+        assert cli.main(["translate", source, str(folder), "-o", str(result), *options]) == 0
+        assert cv2.imread(str(result / "a.png")).shape == (32, 32, 3)
+        assert cv2.imread(str(result / "nested" / "b.png")).shape == (32, 32, 3)
+        assert not (result / "broken.png").exists()
+        assert "skipped" in capsys.readouterr().err
+    keras_out = cv2.imread(str(tmp_path / "keras" / "a.png")).astype(int)
+    tflite_out = cv2.imread(str(tmp_path / "tfl" / "a.png")).astype(int)
+    assert np.abs(keras_out - tflite_out).max() <= 1
+    return tflite_out
+
+
+def _run_model(run, sheet_shape):
+    """The run folder's model, after checking its files and its last sample sheet's shape."""
+    for name in ("model.keras", "log.json", "run.json", "samples_epoch_0002.png"):
+        assert os.path.exists(os.path.join(run, name)), name
+    assert cv2.imread(os.path.join(run, "samples_epoch_0002.png")).shape == sheet_shape
+    return keras.saving.load_model(os.path.join(run, "model.keras"))
+
+
 CYCLE_TINY = ["--filters", "4", "--num-blocks", "1", "--discriminator-filters", "4",
               "--num-samples", "2", "--pool-size", "2"]
 
@@ -93,12 +131,8 @@ def cyclegan_run(tmp_path_factory):
 
 
 def test_train_cyclegan_writes_a_run(cyclegan_run):
-    for name in ("model.keras", "log.json", "run.json", "samples_epoch_0002.png"):
-        assert os.path.exists(os.path.join(cyclegan_run, name)), name
     # 2 sample rows of input | translation | reconstruction, 32 px with 2 px padding.
-    assert cv2.imread(os.path.join(cyclegan_run, "samples_epoch_0002.png")).shape == (
-        2 * 32 + 6, 3 * 32 + 8, 3)
-    model = keras.saving.load_model(os.path.join(cyclegan_run, "model.keras"))
+    model = _run_model(cyclegan_run, (2 * 32 + 6, 3 * 32 + 8, 3))
     # --decay-epochs 1 of 2: 2e-4 during epoch 1 (2 steps), then linear decay to 0 at step 4.
     for optimizer in (model.g_optimizer, model.d_optimizer):
         schedule = optimizer._learning_rate
@@ -138,24 +172,167 @@ def test_export_then_translate_with_tflite_and_keras(cyclegan_run, tmp_path, cap
     assert card["parity_vs_keras"]["max_abs"] <= 1e-3
     assert os.path.exists(os.path.join(out, "generator_a2b_int8.tflite"))
 
-    folder = tmp_path / "photos"
-    (folder / "nested").mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    cv2.imwrite(str(folder / "a.png"), rng.integers(0, 256, (40, 50, 3), dtype=np.uint8))
-    cv2.imwrite(str(folder / "nested" / "b.jpg"), rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
-    (folder / "broken.png").write_bytes(b"not an image")
-    for model, target in ((tflite, "tfl"), (os.path.join(cyclegan_run, "model.keras"), "keras")):
-        result = tmp_path / target
-        args = ["translate", model, str(folder), "-o", str(result), "--image-size", "32"]
-        assert cli.main(args) == 0
-        assert cv2.imread(str(result / "a.png")).shape == (32, 32, 3)
-        assert cv2.imread(str(result / "nested" / "b.png")).shape == (32, 32, 3)
-        assert not (result / "broken.png").exists()
-        assert "skipped" in capsys.readouterr().err
-    # Both paths translate the same way (fp32 file vs Keras; uint8 rounding apart).
-    keras_out = cv2.imread(str(tmp_path / "keras" / "a.png")).astype(int)
-    tflite_out = cv2.imread(str(tmp_path / "tfl" / "a.png")).astype(int)
-    assert np.abs(keras_out - tflite_out).max() <= 1
+    folder = _photos(tmp_path / "photos")
+    model = os.path.join(cyclegan_run, "model.keras")
+    _translate_with_both(tflite, model, folder, tmp_path, capsys, "--image-size", "32")
     single = tmp_path / "one.png"
     assert cli.main(["translate", tflite, str(folder / "a.png"), "-o", str(single)]) == 0
     assert cv2.imread(str(single)).shape == (32, 32, 3)
+
+
+STAR_TINY = ["--filters", "8", "--num-blocks", "1", "--discriminator-filters", "8",
+             "--discriminator-layers", "3", "--discriminator-steps", "2", "--num-samples", "2"]
+
+
+@pytest.fixture(scope="module")
+def stargan_run(tmp_path_factory):
+    """A tiny StarGAN trained on SynthPortraits' expressions by `train stargan`: 2 × 2 steps."""
+    run = str(tmp_path_factory.mktemp("stargan") / "run")
+    args = ["train", "stargan", "--data", "synth", "--num-examples", "4", "--batch-size", "2",
+            "--image-size", "32", "--epochs", "2", "--out", run, *STAR_TINY]
+    assert cli.main(args) == 0
+    return run
+
+
+def test_train_stargan_writes_a_run(stargan_run):
+    # 2 sample rows of input | the 7 expressions, 32 px with 2 px padding.
+    model = _run_model(stargan_run, (2 * 32 + 6, 8 * 32 + 18, 3))
+    with open(os.path.join(stargan_run, "run.json")) as f:
+        settings = json.load(f)
+    assert settings["label_type"] == "class" and settings["decay_epochs"] == 1
+    assert model.domain_names == tuple(EXPRESSIONS)
+    assert model.label_type == "class" and model.discriminator_steps == 2
+    # The paper's schedule: 1e-4 for the first half of the epochs, then linear decay to 0.
+    # The discriminator updates twice per step: 4 of its steps per epoch of 2 steps.
+    for optimizer, per_epoch in ((model.g_optimizer, 2), (model.d_optimizer, 4)):
+        schedule = optimizer._learning_rate
+        steps = [0, per_epoch, per_epoch * 3 // 2, 2 * per_epoch]
+        assert [float(schedule(step)) for step in steps] == pytest.approx(
+            [1e-4, 1e-4, 5e-5, 0.0])
+        assert int(optimizer.iterations.numpy()) == 2 * per_epoch
+
+
+def test_stargan_export_then_translate(stargan_run, tmp_path, capsys):
+    out = str(tmp_path / "export")
+    assert cli.main(["export", stargan_run, "--formats", "fp32", "--out", out]) == 0
+    tflite = os.path.join(out, "generator_fp32.tflite")
+    with open(tflite + ".json") as f:
+        card = json.load(f)
+    assert card["family"] == "StarGAN" and card["input"]["shape"] == [1, 32, 32, 3]
+    assert card["label_input"]["domains"] == list(EXPRESSIONS)
+    assert card["label_input"]["shape"] == [1, 7]
+    assert card["parity_vs_keras"]["max_abs"] <= 1 / 255 + 1e-6  # uint8 files: one grey level
+    assert "label input: 7 floats (class): neutral, happy" in capsys.readouterr().out
+
+    folder = _photos(tmp_path / "photos")
+    model = os.path.join(stargan_run, "model.keras")
+    tflite_out = _translate_with_both(tflite, model, folder, tmp_path, capsys, "--to", "happy")
+    # Another domain, by id, gives another image.
+    sad = tmp_path / "sad.png"
+    assert cli.main(["translate", tflite, str(folder / "a.png"), "-o", str(sad), "--to", "2"]) == 0
+    assert np.abs(cv2.imread(str(sad)).astype(int) - tflite_out).mean() > 0.1
+
+    # --to all: one row per image, the input then the 7 expressions.
+    sheets = tmp_path / "all"
+    assert cli.main(["translate", tflite, str(folder), "-o", str(sheets), "--to", "all"]) == 0
+    sheet = cv2.imread(str(sheets / "a.png"))
+    assert sheet.shape == (32 + 4, 8 * 32 + 18, 3)
+    np.testing.assert_array_equal(sheet[2:34, 2 + 2 * 34 : 34 + 2 * 34], tflite_out)  # happy
+
+    for source in (tflite, model):
+        with pytest.raises(SystemExit, match="neutral, happy, sad"):
+            cli.main(["translate", source, str(folder), "-o", str(tmp_path / "x")])
+        with pytest.raises(SystemExit, match="unknown domain 'glee'"):
+            cli.main(["translate", source, str(folder), "-o", str(tmp_path / "x"), "--to", "glee"])
+
+
+def test_evaluate_stargan_on_held_out_sitters(stargan_run, capsys):
+    pytest.importorskip("keras_portrait.models.stargan.evaluation")
+    out = os.path.join(stargan_run, "eval")
+    args = ["evaluate", "stargan", stargan_run, "--count", "2", "--sheet-rows", "2",
+            "--no-identity", "--no-judge", "--out", out]
+    assert cli.main(args) == 0
+    with open(os.path.join(out, "evaluation.json")) as f:
+        report = json.load(f)
+    assert report["seed"] == 1000 and report["count"] == 2 and report["image_size"] == 32
+    assert report["model"].endswith("model.keras")
+    assert 0 < report["ssim"]["translated"]["all"]["mean"] <= 1
+    # 2 sitters, each a row of input | 7 translations over a row of blank | 7 truths.
+    sheet = cv2.imread(os.path.join(out, "evaluation_expressions.png"))
+    assert sheet.shape == (4 * 32 + 10, 8 * 32 + 18, 3)
+    assert "SSIM(output, truth)" in capsys.readouterr().out
+
+
+GAU_TINY = ["--code-dim", "8", "--filters", "2", "--encoder-filters", "4",
+            "--discriminator-filters", "4", "--discriminator-layers", "3", "--spade-hidden", "8",
+            "--discriminator-steps", "2", "--num-samples", "2"]
+
+
+@pytest.fixture(scope="module")
+def gaugan_run(tmp_path_factory):
+    """A tiny GauGAN trained on SynthPortraits by `train gaugan`: 1 step of 2 portraits."""
+    run = str(tmp_path_factory.mktemp("gaugan") / "run")
+    args = ["train", "gaugan", "--data", "synth", "--num-examples", "2", "--batch-size", "2",
+            "--image-size", "32", "--epochs", "1", "--out", run, *GAU_TINY]
+    assert cli.main(args) == 0
+    return run
+
+
+def test_train_gaugan_writes_a_run(gaugan_run):
+    # 2 sample rows of mask | real | own style | random style, 32 px with 2 px padding.
+    for name in ("model.keras", "log.json", "run.json"):
+        assert os.path.exists(os.path.join(gaugan_run, name)), name
+    sheet = cv2.imread(os.path.join(gaugan_run, "samples_epoch_0001.png"))
+    assert sheet.shape == (2 * 32 + 6, 4 * 32 + 10, 3)
+    model = keras.saving.load_model(os.path.join(gaugan_run, "model.keras"))
+    with open(os.path.join(gaugan_run, "run.json")) as f:
+        settings = json.load(f)
+    assert settings["discriminator_layers"] == 3 and settings["code_dim"] == 8
+    assert model.discriminator_steps == 2 and model.code_dim == 8
+    assert int(model.d_optimizer.iterations.numpy()) == 2
+
+
+def test_gaugan_export_then_synthesize_with_keras_and_tflite(gaugan_run, tmp_path, capsys):
+    out = str(tmp_path / "export")
+    assert cli.main(["export", gaugan_run, "--formats", "fp32", "--out", out]) == 0
+    tflite = os.path.join(out, "generator_fp32.tflite")
+    with open(tflite + ".json") as f:
+        card = json.load(f)
+    assert card["family"] == "GauGAN" and card["output"]["shape"] == [1, 32, 32, 3]
+    assert [i["name"] for i in card["inputs"]] == ["mask", "code", "metadata"]
+    assert card["parity_vs_keras"]["max_abs"] <= 1 / 255 + 1e-6  # uint8: one grey level
+    assert os.path.exists(os.path.join(out, "style_encoder_fp32.tflite"))
+    assert "inputs: mask uint8(1, 32, 32)" in capsys.readouterr().out
+
+    rng = np.random.default_rng(0)
+    mask = str(tmp_path / "mask.png")
+    cv2.imwrite(mask, np.kron(rng.integers(0, 7, (8, 8)), np.ones((4, 4))).astype(np.uint8))
+    style = str(tmp_path / "style.png")
+    cv2.imwrite(style, rng.integers(0, 256, (40, 40, 3)).astype(np.uint8))
+    model = os.path.join(gaugan_run, "model.keras")
+    for options in (["--seed", "3", "--metadata", "age=0.3", "glasses=1"], ["--style", style]):
+        written = []
+        for source in (model, tflite):
+            target = str(tmp_path / f"out{len(written)}.png")
+            assert cli.main(["synthesize", source, "--mask", mask, "-o", target, *options]) == 0
+            written.append(cv2.imread(target).astype(int))
+        assert written[0].shape == (32, 32, 3)
+        assert np.abs(written[0] - written[1]).max() <= 1, options
+    with pytest.raises(SystemExit, match="NAME one of age, gender, glasses"):
+        cli.main(["synthesize", tflite, "--mask", mask, "-o", target, "--metadata", "hat=1"])
+
+
+def test_gaugan_folder_data(tmp_path):
+    from keras_portrait.cli import gaugan
+
+    folder = tmp_path / "data"
+    assert cli.main(["render", str(folder), "--count", "3", "--size", "32"]) == 0
+    with pytest.raises(SystemExit, match="file,age,gender,glasses"):
+        gaugan.folder_dataset(str(folder), 16, 2)
+    with open(folder / "metadata.csv", "w") as f:
+        f.write("file,age,gender,glasses\n" + "".join(
+            f"images/{i:06d}.png,0.{i},1,0\n" for i in range(3)))
+    batches = list(gaugan.folder_dataset(str(folder), 16, 2, shuffle=False))
+    assert len(batches) == 2 and batches[0]["image"].shape == (2, 16, 16, 3)
+    assert batches[0]["mask"].dtype == tf.int32 and int(tf.reduce_max(batches[0]["mask"])) <= 6
+    np.testing.assert_allclose(batches[1]["metadata"], [[0.2, 1, 0]])

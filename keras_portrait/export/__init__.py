@@ -1,6 +1,8 @@
 """Export: SavedModel, builtins-only TFLite files (fp32, fp16, int8), cards, LiteRT runner."""
 
 from keras_portrait.export.card import read_card
+from keras_portrait.export.mask_generator import export_mask_generator
+from keras_portrait.export.mask_input import synthesis_graph
 from keras_portrait.export.parity import parity
 from keras_portrait.export.quantization import quantize_int8
 from keras_portrait.export.runner import LiteRTRunner
@@ -18,10 +20,12 @@ __all__ = [
     "convert",
     "custom_operators",
     "export_generator",
+    "export_mask_generator",
     "export_saved_model",
     "inference_graph",
     "operator_names",
     "parity",
     "quantize_int8",
     "read_card",
+    "synthesis_graph",
 ]

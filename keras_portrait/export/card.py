@@ -30,14 +30,15 @@ def image_spec(shape, input_type):
 
 
 def make_card(fmt, path, shape, input_type, parity, latency=None, operators=None,
-              quantization=None, extra=None, label=None):
+              quantization=None, extra=None, label=None, inputs=None, output=None):
     """The card of one exported file.
 
     Args:
         fmt: str. The format ("saved_model", "fp32", "fp16", "int8_dynamic", "int8").
         path: str. The file (or SavedModel folder).
-        shape: tuple. The input shape, also the output shape.
-        input_type: str. "uint8" or "float".
+        shape: tuple. The input shape, also the output shape (the output's alone with
+            `inputs`).
+        input_type: str. "uint8" or "float" (of the output alone with `inputs`).
         parity: dict. `compare` figures against the Keras generator.
         latency: dict or None. LiteRT timing.
         operators: list of str or None. The .tflite operator names.
@@ -46,6 +47,11 @@ def make_card(fmt, path, shape, input_type, parity, latency=None, operators=None
             and cannot overwrite the measured fields.
         label: dict or None. The `label_input` of a generator with a label input (see
             `label_input.label_card`): the file's second input, after "images".
+        inputs: list of dict or None. The inputs of a file that takes no image (a GauGAN's
+            mask, code and metadata, `mask_input.mask_input_cards`): the card's `inputs`
+            instead of its `input`.
+        output: dict or None. The output, when it is not an image like the input (a style
+            encoder's code).
     """
     spec = image_spec(shape, input_type)
     card = dict(extra or {})
@@ -53,9 +59,9 @@ def make_card(fmt, path, shape, input_type, parity, latency=None, operators=None
         "format": fmt,
         "file": os.path.basename(os.path.normpath(path)),
         "file_size_bytes": _size(path),
-        "input": spec,
+        **({"input": spec} if inputs is None else {"inputs": inputs}),
         **({"label_input": label} if label is not None else {}),
-        "output": dict(spec),
+        "output": dict(spec) if output is None else output,
         "versions": _versions(),
         "parity_vs_keras": parity,
         "latency": latency,

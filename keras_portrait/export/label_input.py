@@ -32,8 +32,8 @@ def label_length(model):
         return None
     if len(inputs) != 2:
         raise ValueError(
-            "An exported generator takes images, or [images, label]. "
-            f"Received a model with {len(inputs)} inputs."
+            "An exported generator takes images, or [images, label] (a GauGAN's [mask, code, "
+            f"metadata]: `export_mask_generator`). Received a model with {len(inputs)} inputs."
         )
     shape = tuple(inputs[1].shape)
     if len(shape) != 2 or shape[-1] is None:

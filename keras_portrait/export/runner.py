@@ -8,6 +8,9 @@ from ai_edge_litert.interpreter import Interpreter
 
 from keras_portrait.export.label_input import IMAGE_INPUT
 
+# The input a runner takes first (positionally): the images, else a GauGAN file's mask.
+PRIMARY_INPUTS = (IMAGE_INPUT, "mask")
+
 
 class LiteRTRunner:
     """A .tflite generator file behind a numpy call: images in, images out.
@@ -24,7 +27,8 @@ class LiteRTRunner:
     A file with more inputs (a StarGAN's takes "images" and "label") gets the others by name:
     `runner(images, label=vectors)`, each with one row per image, or a single row for every
     image. The image input is the one named "images" (else the first); `input_names` lists
-    them all, as the file's signature names them.
+    them all, as the file's signature names them. A GauGAN file takes its uint8 class-id
+    "mask" first: `runner(masks, code=codes, metadata=vectors)`.
     """
 
     def __init__(self, path, num_threads=2):
@@ -44,7 +48,7 @@ class LiteRTRunner:
             )
         self._output = outputs[0]
         names = list(self._inputs)
-        self._image_name = IMAGE_INPUT if IMAGE_INPUT in self._inputs else names[0]
+        self._image_name = next((n for n in PRIMARY_INPUTS if n in self._inputs), names[0])
         self._input = self._inputs[self._image_name]
 
     @property
@@ -80,7 +84,7 @@ class LiteRTRunner:
 
     def __call__(self, images, **inputs):
         images = np.asarray(images)
-        single = images.ndim == 3
+        single = images.ndim == len(self.input_shape) - 1
         if single:
             images = images[None]
         arrays = {self._image_name: self._checked(self._image_name, images, len(images))}

@@ -15,6 +15,7 @@ from keras_portrait.export.label_input import domains_in_turn
 from keras_portrait.export.label_input import label_card
 from keras_portrait.export.label_input import label_length
 from keras_portrait.export.label_input import label_vectors
+from keras_portrait.export.mask_input import is_mask_generator
 from keras_portrait.export.quantization import calibration_data
 from keras_portrait.export.quantization import quantize_int8
 from keras_portrait.export.runner import LiteRTRunner
@@ -41,7 +42,7 @@ QUANTIZATION = {
 def export_generator(
     model,
     out_dir,
-    image_size=256,
+    image_size=None,
     formats=FORMATS,
     input_type="uint8",
     representative_data=None,
@@ -73,12 +74,17 @@ def export_generator(
     6.1e-7, fp16 1.7e-3 / 1.8e-4, int8_dynamic 0.058 / 0.0074, int8 0.17 / 0.021 (uint8 I/O:
     the same, fp32 one grey level at a rounding tie).
 
+    A GauGAN (a generator of `[mask, code, metadata]`) goes to `export_mask_generator`, with
+    `input_type` as its `output_type` and GauGAN batches as `representative_data` and
+    `parity_data`; the label arguments do not apply to it.
+
     Args:
         model: keras.Model. Maps [-1, 1] images (or `[images, labels]`) to [-1, 1] images of
             the same size: a generator, or a GAN whose `call()` is its generator's inference
             path.
         out_dir: str. Folder of the outputs (created when missing).
-        image_size: int. Side of the square input of the files. Defaults to `256`.
+        image_size: int or None. Side of the square input of the files. Defaults to `None`:
+            256, or a GauGAN's own size.
         formats: sequence of str, from `FORMATS`: "saved_model", "fp32", "fp16",
             "int8_dynamic" (int8 weights, float activations) and "int8" (full integer,
             calibrated on `representative_data`). Defaults to all.
@@ -106,6 +112,18 @@ def export_generator(
     Returns:
         dict format → its card (with `path`: the written file or folder).
     """
+    if is_mask_generator(model):
+        if (parity_labels, domain_names, label_type) != (None, None, None):
+            raise ValueError("`parity_labels`, `domain_names` and `label_type` apply to a "
+                             "generator with a label input, not to a GauGAN.")
+        from keras_portrait.export.mask_generator import export_mask_generator  # noqa: PLC0415
+
+        return export_mask_generator(
+            model, out_dir, image_size=image_size, formats=formats, output_type=input_type,
+            representative_data=representative_data, parity_data=parity_data, card=card,
+            name=name, num_threads=num_threads,
+        )
+    image_size = 256 if image_size is None else image_size
     formats = _check_formats(formats)
     check_input_type(input_type)
     if "int8" in formats and representative_data is None:
@@ -171,9 +189,7 @@ def export_generator(
                         "the data's labels where it has them, else one-hots of the domains "
                         "in turn"
                     )
-            latency = {"median_ms": 1e3 * runner.latency(), "num_threads": num_threads,
-                       "runtime": "ai_edge_litert.interpreter.Interpreter",
-                       "cpus_available": len(os.sched_getaffinity(0))}
+            latency = latency_entry(runner)
             results[fmt] = _finish(
                 fmt, path, shape, input_type,
                 {**compare(reference, runner(to_boundary(images, input_type), **inputs)),
@@ -213,6 +229,13 @@ def convert(saved_model_dir, fmt, input_type="uint8", calibration=None,
     if fmt == "fp16":
         converter.target_spec.supported_types = [tf.float16]
     return converter.convert()
+
+
+def latency_entry(runner):
+    """The card's `latency`: LiteRT median of one invoke, threads, runtime, CPUs."""
+    return {"median_ms": 1e3 * runner.latency(), "num_threads": runner.num_threads,
+            "runtime": "ai_edge_litert.interpreter.Interpreter",
+            "cpus_available": len(os.sched_getaffinity(0))}
 
 
 def _check_formats(formats):
