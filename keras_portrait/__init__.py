@@ -17,6 +17,7 @@ from keras_portrait.grids import to_uint8
 from keras_portrait.models import CycleGAN
 from keras_portrait.models import DCGAN
 from keras_portrait.models import GauGAN
+from keras_portrait.models import ImageClassifier
 from keras_portrait.models import LinearDecay
 from keras_portrait.models import StarGAN
 from keras_portrait.models import WGANGP
@@ -25,4 +26,5 @@ from keras_portrait.models.callbacks import NonFiniteLossError
 from keras_portrait.models.cycle_gan import evaluate_translation
 from keras_portrait.models.gaugan import evaluate_synthesis
 from keras_portrait.models.callbacks import SampleGrid
+from keras_portrait.models.classifier import train_expression_classifier
 from keras_portrait.models.training import train

@@ -11,3 +11,4 @@ from keras_portrait.networks.perceptual import EXPRESSION_LAYER_WEIGHTS
 from keras_portrait.networks.perceptual import VGG19_LAYER_WEIGHTS
 from keras_portrait.networks.perceptual import expression_features
 from keras_portrait.networks.perceptual import vgg19_features
+from keras_portrait.networks.resnet_classifier import resnet_classifier
