@@ -1,6 +1,7 @@
 """GauGAN's networks: the style encoder, the SPADE generator and the multi-scale PatchGAN."""
 
 import math
+import warnings
 
 import keras
 
@@ -115,6 +116,13 @@ def spade_generator(
     check_positive_int("filters", filters)
     _check_size(image_size, 2**GENERATOR_UPSAMPLINGS, "generator (5 upsamplings)")
     side = image_size // 2**GENERATOR_UPSAMPLINGS
+    if side == 1:
+        warnings.warn(
+            f"spade_generator(image_size={image_size}): the first map is 1×1, and the instance "
+            "norms of the SPADE blocks erase a spatially constant map, so the style code and "
+            "the metadata barely reach the image. Use image_size >= 64.",
+            stacklevel=2,
+        )
     mask = keras.Input((image_size, image_size, num_classes), name="mask")
     code = keras.Input((code_dim,), name="code")
     inputs = [mask, code]
