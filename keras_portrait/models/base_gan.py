@@ -8,6 +8,21 @@ from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 
 
+def check_loss_weights(**weights):
+    """Raises a ValueError naming the first loss weight that is not >= 0 (NaN included)."""
+    for name, value in weights.items():
+        if not value >= 0:
+            raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
+
+
+def check_callable(name, value, what):
+    """Raises a ValueError unless `value` is None or callable; `what` says what it maps."""
+    if value is not None and not callable(value):
+        raise ValueError(
+            f"`{name}` must be a callable ({what}). Received: {type(value).__name__}"
+        )
+
+
 class BaseGAN(keras.Model):
     """A `keras.Model` that trains two players with `fit` and a custom `train_step`.
 

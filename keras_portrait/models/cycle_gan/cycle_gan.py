@@ -9,6 +9,8 @@ from keras_portrait import losses
 from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 from keras_portrait.models.base_gan import BaseGAN
+from keras_portrait.models.base_gan import check_callable
+from keras_portrait.models.base_gan import check_loss_weights
 from keras_portrait.models.cycle_gan.image_pool import ImagePool
 from keras_portrait.models.sample_images import SampleImagesMixin
 from keras_portrait.models.sample_images import Unsaved
@@ -94,18 +96,12 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
     ):
         kwargs.pop("discriminator_steps", None)  # one update each per step, as in the paper
         super().__init__(discriminator_steps=1, seed=seed, **kwargs)
-        for name, value in (
-            ("cycle_weight", cycle_weight),
-            ("identity_mapping_ratio", identity_mapping_ratio),
-            ("identity_weight", identity_weight),
-        ):
-            if not value >= 0:
-                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
-        if identity_embedder is not None and not callable(identity_embedder):
-            raise ValueError(
-                "`identity_embedder` must be a callable (images → embeddings). "
-                f"Received: {type(identity_embedder).__name__}"
-            )
+        check_loss_weights(
+            cycle_weight=cycle_weight,
+            identity_mapping_ratio=identity_mapping_ratio,
+            identity_weight=identity_weight,
+        )
+        check_callable("identity_embedder", identity_embedder, "images → embeddings")
         self.filters = filters
         self.num_blocks = num_blocks
         self.discriminator_filters = discriminator_filters

@@ -10,6 +10,8 @@ from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 from keras_portrait.labels import MASK_CLASSES
 from keras_portrait.models.base_gan import BaseGAN
+from keras_portrait.models.base_gan import check_callable
+from keras_portrait.models.base_gan import check_loss_weights
 from keras_portrait.models.sample_images import Unsaved
 from keras_portrait.networks.spade import multiscale_discriminator
 from keras_portrait.networks.spade import spade_generator
@@ -121,18 +123,13 @@ class GauGAN(BaseGAN):
         **kwargs,
     ):
         super().__init__(discriminator_steps=discriminator_steps, seed=seed, **kwargs)
-        for name, value in (
-            ("feature_matching_weight", feature_matching_weight),
-            ("kl_weight", kl_weight),
-            ("perceptual_weight", perceptual_weight),
-        ):
-            if not value >= 0:
-                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
-        if perceptual_network is not None and not callable(perceptual_network):
-            raise ValueError(
-                "`perceptual_network` must be a callable (images → list of features). "
-                f"Received: {type(perceptual_network).__name__}"
-            )
+        check_loss_weights(
+            feature_matching_weight=feature_matching_weight,
+            kl_weight=kl_weight,
+            perceptual_weight=perceptual_weight,
+        )
+        check_callable("perceptual_network", perceptual_network,
+                       "images → list of features")
         self.num_classes = num_classes
         self.metadata_dim = metadata_dim
         self.image_size = image_size

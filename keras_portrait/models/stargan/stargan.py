@@ -11,6 +11,7 @@ from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 from keras_portrait.labels import EXPRESSIONS
 from keras_portrait.models.base_gan import BaseGAN
+from keras_portrait.models.base_gan import check_loss_weights
 from keras_portrait.models.sample_images import SampleImagesMixin
 from keras_portrait.models.sample_images import Unsaved
 from keras_portrait.networks.stargan import stargan_discriminator
@@ -111,13 +112,11 @@ class StarGAN(SampleImagesMixin, BaseGAN):
                 "`num_domains` must be an int >= 2 for classes, >= 1 for attributes. "
                 f"Received: num_domains={num_domains!r}"
             )
-        for name, value in (
-            ("classification_weight", classification_weight),
-            ("reconstruction_weight", reconstruction_weight),
-            ("gradient_penalty_weight", gradient_penalty_weight),
-        ):
-            if not value >= 0:
-                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
+        check_loss_weights(
+            classification_weight=classification_weight,
+            reconstruction_weight=reconstruction_weight,
+            gradient_penalty_weight=gradient_penalty_weight,
+        )
         self.num_domains = num_domains
         self.image_size = image_size
         self.label_type = label_type
