@@ -113,12 +113,14 @@ def test_translate_and_translate_all():
     images = _images(3)
     happy = gan.translate(images, "happy", batch_size=2)
     assert happy.shape == (3, 32, 32, 3) and happy.dtype == np.uint8
-    np.testing.assert_array_equal(happy, gan.translate(images, 1))
-    np.testing.assert_array_equal(happy, gan.translate(images, np.array([1, 1, 1])))
+    np.testing.assert_array_equal(happy, gan.translate(images, 1, batch_size=2))
+    np.testing.assert_array_equal(happy, gan.translate(images, np.array([1, 1, 1]), batch_size=2))
+    # Another batching may round a pixel the other way.
+    assert np.abs(happy.astype(int) - gan.translate(images, "happy").astype(int)).max() <= 1
     assert not np.array_equal(happy, gan.translate(images, "angry"))
     row = gan.translate_all(images[0])
     assert row.shape == (1, 7, 32, 32, 3)
-    np.testing.assert_array_equal(row[0, 1], happy[0])
+    assert np.abs(row[0, 1].astype(int) - happy[0].astype(int)).max() <= 1
     grid = gan.sample_grid(images[:2])
     assert grid.shape == (2 * 32 + 3 * 2, 8 * 32 + 9 * 2, 3)
     with pytest.raises(ValueError, match="Unknown domain 'smirk'"):
