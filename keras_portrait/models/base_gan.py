@@ -23,6 +23,15 @@ def check_callable(name, value, what):
         )
 
 
+def unpack_pair(batch, family, description):
+    """The two parts of a `(x, y)` batch, or a ValueError naming what `family` trains on."""
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        raise ValueError(
+            f"{family} trains on `{description}` batches. Received: {type(batch).__name__}"
+        )
+    return batch
+
+
 class BaseGAN(keras.Model):
     """A `keras.Model` that trains two players with `fit` and a custom `train_step`.
 

@@ -9,6 +9,7 @@ from keras_portrait import losses
 from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 from keras_portrait.models.base_gan import BaseGAN
+from keras_portrait.models.base_gan import unpack_pair
 from keras_portrait.models.base_gan import check_callable
 from keras_portrait.models.base_gan import check_loss_weights
 from keras_portrait.models.cycle_gan.image_pool import ImagePool
@@ -329,9 +330,4 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
 
 
 def _domains(batch):
-    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        raise ValueError(
-            "CycleGAN trains on `(images_a, images_b)` batches. "
-            f"Received: {type(batch).__name__}"
-        )
-    return batch
+    return unpack_pair(batch, "CycleGAN", "(images_a, images_b)")

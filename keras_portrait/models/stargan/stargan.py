@@ -11,6 +11,7 @@ from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 from keras_portrait.labels import EXPRESSIONS
 from keras_portrait.models.base_gan import BaseGAN
+from keras_portrait.models.base_gan import unpack_pair
 from keras_portrait.models.base_gan import check_loss_weights
 from keras_portrait.models.sample_images import SampleImagesMixin
 from keras_portrait.models.sample_images import Unsaved
@@ -379,9 +380,4 @@ def _domain_names(names, num_domains, label_type):
 
 
 def _images_and_labels(batch):
-    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        raise ValueError(
-            "StarGAN trains on `(images, labels)` batches. "
-            f"Received: {type(batch).__name__}"
-        )
-    return batch
+    return unpack_pair(batch, "StarGAN", "(images, labels)")
