@@ -29,7 +29,7 @@ RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
                        "synth_throughput.json")
 
 
-def _controls(count, seed=123):
+def render_controls(count, seed=123):
     """Varied controls (identity, expression, pose, ...) drawn once, the same for every run."""
     rng = np.random.default_rng(seed)
     return [dict(identity=int(rng.integers(200)), expression=int(rng.integers(7)),
@@ -39,7 +39,7 @@ def _controls(count, seed=123):
 
 
 def measure(renderer, size, style, count):
-    controls = _controls(count)
+    controls = render_controls(count)
     for kwargs in controls:  # warm the caches (templates, identities, noise)
         renderer.render(size=size, style=style, **kwargs)
     wall, cpu = time.perf_counter(), time.process_time()

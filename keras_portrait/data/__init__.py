@@ -15,6 +15,7 @@ from keras_portrait.data.synth_dataset import FAMILIES
 from keras_portrait.data.synth_dataset import METADATA_NAMES
 from keras_portrait.data.synth_dataset import STARGAN_ATTRIBUTES
 from keras_portrait.data.synth_dataset import synth_portraits
+from keras_portrait.data.synth_dataset import render_controls
 from keras_portrait.data.synth_dataset import synth_style_pairs
 from keras_portrait.data.synth_folder import write_synth_folder
 from keras_portrait.data import synth_tfds  # noqa: F401  (registers the TFDS builder)

@@ -94,7 +94,7 @@ class _FamilyRenderer:
         source = self.sample(index, self.style)
         rng = np.random.default_rng((self.portraits.seed, index, 7))
         target_yaw = float(rng.uniform(*self.target_yaw_range))
-        target = self.portraits.render(**_controls(source, yaw=target_yaw, size=self.size))
+        target = self.portraits.render(**render_controls(source, yaw=target_yaw, size=self.size))
         return (
             _to_float(source["image"]),
             _to_float(target["image"]),
@@ -103,7 +103,7 @@ class _FamilyRenderer:
         )
 
 
-def _controls(sample, yaw, size):
+def render_controls(sample, yaw, size):
     """The render() arguments that reproduce `sample` at another yaw."""
     _, pitch, roll = (float(v) for v in sample["pose"])
     attributes = sample["attributes"]
@@ -254,7 +254,7 @@ def synth_style_pairs(
     for index in range(count):
         sample = portraits.sample(index, size=image_size, style=style, yaw_range=yaw_range)
         yaw = float(sample["pose"][0])
-        controls = {**_controls(sample, yaw=yaw, size=image_size), "style": style_b}
+        controls = {**render_controls(sample, yaw=yaw, size=image_size), "style": style_b}
         images_a.append(_to_float(sample["image"]))
         images_b.append(_to_float(portraits.render(**controls)["image"]))
     return np.stack(images_a), np.stack(images_b)

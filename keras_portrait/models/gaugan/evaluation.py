@@ -10,7 +10,7 @@ from keras_portrait import metrics
 from keras_portrait.data.synth import AGE_RANGE
 from keras_portrait.data.synth import SynthPortraits
 from keras_portrait.data.synth_dataset import METADATA_NAMES
-from keras_portrait.data.synth_dataset import _controls
+from keras_portrait.data.synth_dataset import render_controls
 from keras_portrait.data.synth_dataset import metadata_vector
 from keras_portrait.face import face_mask
 from keras_portrait.face import landmarks
@@ -135,7 +135,7 @@ def _render_sitters(portraits, count, size, style):
     out = {key: [] for key in keys}
     for index in range(count):
         sample = portraits.sample(index, size=size, style=style, yaw_range=(-30.0, 30.0))
-        controls = _controls(sample, yaw=float(sample["pose"][0]), size=size)
+        controls = render_controls(sample, yaw=float(sample["pose"][0]), size=size)
         with_glasses = portraits.render(**{**controls, "glasses": True})
         young = portraits.render(**{**controls, "age": AGE_RANGE[0]})
         old = portraits.render(**{**controls, "age": AGE_RANGE[1]})

@@ -20,7 +20,7 @@ from keras import ops
 
 from keras_portrait import metrics
 from keras_portrait.data.synth import SynthPortraits
-from keras_portrait.data.synth_dataset import _controls
+from keras_portrait.data.synth_dataset import render_controls
 from keras_portrait.grids import image_grid
 from keras_portrait.labels import EXPRESSIONS
 
@@ -77,7 +77,7 @@ def expression_targets(count, image_size, seed=1000, style="photo", yaw_range=YA
     inputs, truths, sources, boxes = [], [], [], []
     for index in range(count):
         sample = portraits.sample(index, size=image_size, style=style, yaw_range=yaw_range)
-        controls = _controls(sample, yaw=float(sample["pose"][0]), size=image_size)
+        controls = render_controls(sample, yaw=float(sample["pose"][0]), size=image_size)
         row = [
             sample if k == sample["expression"]
             else portraits.render(**{**controls, "expression": k})
