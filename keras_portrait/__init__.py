@@ -19,6 +19,7 @@ from keras_portrait.models import DCGAN
 from keras_portrait.models import GauGAN
 from keras_portrait.models import ImageClassifier
 from keras_portrait.models import LinearDecay
+from keras_portrait.models import RotationGAN
 from keras_portrait.models import StarGAN
 from keras_portrait.models import WGANGP
 from keras_portrait.models import BaseGAN

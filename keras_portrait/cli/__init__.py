@@ -27,6 +27,7 @@ from keras_portrait import train
 from keras_portrait.export import FORMATS
 from keras_portrait.export import read_card
 from keras_portrait.cli import gaugan
+from keras_portrait.cli import rotation
 from keras_portrait.labels import EXPRESSIONS
 
 FAMILIES = {"dcgan": DCGAN, "wgan-gp": WGANGP, "cyclegan": CycleGAN, "stargan": StarGAN,
@@ -727,6 +728,8 @@ COMMANDS = {
     "render": ("render labelled SynthPortraits into a folder", _add_render, _render),
     "prepare": ("detect, align and crop the faces of a folder into a dataset", _add_prepare,
                 _prepare),
+    "make-rotation-pairs": ("turn the faces of a folder away and back: training pairs of the "
+                            "rotation GAN", rotation.add_make_pairs, rotation.make_pairs),
     "train": ("train a GAN into a run folder (rerun to resume)", _add_train, _train),
     "sample": ("write a grid of samples of a trained model", _add_sample, _sample),
     "evaluate": ("score a trained model (JSON report + PNG sheets)", _add_evaluate, _evaluate),

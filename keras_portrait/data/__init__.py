@@ -18,4 +18,6 @@ from keras_portrait.data.synth_dataset import synth_portraits
 from keras_portrait.data.synth_dataset import render_controls
 from keras_portrait.data.synth_dataset import synth_style_pairs
 from keras_portrait.data.synth_folder import write_synth_folder
+from keras_portrait.data.rotation_pairs import rotation_pairs
+from keras_portrait.data.rotation_pairs import synth_rotation_pairs
 from keras_portrait.data import synth_tfds  # noqa: F401  (registers the TFDS builder)

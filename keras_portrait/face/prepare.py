@@ -5,13 +5,13 @@ import os
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
 from keras_portrait.data.decode import read_rgb8
 from keras_portrait.data.scan import list_images
 from keras_portrait.face.alignment import align
 from keras_portrait.face.detection import DEFAULT_DETECTOR
 from keras_portrait.face.detection import detect_faces
+from keras_portrait.face.journal import run_journaled
 from keras_portrait.face.landmarks import landmarks as face_landmarks
 from keras_portrait.face.landmarks import landmarks_68
 from keras_portrait.face.masks import face_mask
@@ -78,21 +78,13 @@ def prepare_folder(
     root = os.path.abspath(src)
     for sub in ("images", "masks", "landmarks") if masks else ("images", "landmarks"):
         os.makedirs(os.path.join(dst, sub), exist_ok=True)
-    journal_path = os.path.join(dst, JOURNAL)
-    done = _read_journal(journal_path)
     sources = [os.path.relpath(path, root) for path in list_images(root)]
-    todo = [rel for rel in sources if rel not in done]
-    with open(journal_path, "a") as journal:
-        if journal.tell() and not _ends_with_newline(journal_path):
-            journal.write("\n")  # after a line cut by a kill
-        for rel in tqdm(todo, desc="preparing faces", disable=not progress,
-                        initial=len(sources) - len(todo), total=len(sources)):
-            entry = _prepare_one(root, rel, dst, size, all_faces, template, masks, min_score,
-                                 detector)
-            journal.write(json.dumps(entry) + "\n")
-            journal.flush()
-            done[rel] = entry
-    return _write_outputs(dst, [done[rel] for rel in sources if rel in done])
+    entries = run_journaled(
+        sources, os.path.join(dst, JOURNAL),
+        lambda rel: _prepare_one(root, rel, dst, size, all_faces, template, masks, min_score,
+                                 detector),
+        progress=progress, description="preparing faces")
+    return _write_outputs(dst, entries)
 
 
 def _prepare_one(root, rel, dst, size, all_faces, template, masks, min_score, detector):
@@ -151,26 +143,6 @@ def _write_crop(image, points, face, index, name, rel, dst, size, template, mask
         "landmarks_68": np.round(landmarks_68(crop_points[:, :2]), 2).tolist(),
         "matrix": np.asarray(aligned.matrix, np.float64).round(6).tolist(),
     }
-
-
-def _read_journal(path):
-    """{source: entry} of the finished sources; a line cut by a kill is ignored (redone)."""
-    done = {}
-    if os.path.isfile(path):
-        with open(path) as f:
-            for line in f:
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                done[entry["source"]] = entry
-    return done
-
-
-def _ends_with_newline(path):
-    with open(path, "rb") as f:
-        f.seek(-1, os.SEEK_END)
-        return f.read(1) == b"\n"
 
 
 def _write_outputs(dst, entries):

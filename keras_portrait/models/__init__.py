@@ -6,6 +6,7 @@ from keras_portrait.models.dcgan import WGANGP
 from keras_portrait.models.schedules import LinearDecay
 from keras_portrait.models.stargan import StarGAN
 from keras_portrait.models.gaugan import GauGAN
+from keras_portrait.models.rotation import RotationGAN
 from keras_portrait.models.classifier import SYNTH_FACE_BOX
 from keras_portrait.models.classifier import ImageClassifier
 from keras_portrait.models.classifier import train_expression_classifier

@@ -241,17 +241,7 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
                 "pass `identity_embedder=` or call `set_identity_embedder()` (it is not saved "
                 "with the model)."
             )
-
-        def embed(images):
-            if isinstance(embedder, keras.layers.Layer):
-                embeddings = embedder(images, training=False)
-            else:
-                embeddings = embedder(images)
-            embeddings = ops.cast(embeddings, "float32")
-            return ops.reshape(embeddings, (ops.shape(embeddings)[0], -1))
-
-        difference = ops.stop_gradient(embed(real)) - embed(fake)
-        return ops.mean(ops.sum(ops.square(difference), axis=-1))
+        return losses.embedding_distance(embedder, real, fake)
 
     def discriminator_loss(self, real_a, real_b, fake_a, fake_b):
         """Both discriminators' losses, halved (the reference slows D relative to G)."""

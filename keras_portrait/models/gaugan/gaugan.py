@@ -12,6 +12,9 @@ from keras_portrait.labels import MASK_CLASSES
 from keras_portrait.models.base_gan import BaseGAN
 from keras_portrait.models.base_gan import check_callable
 from keras_portrait.models.base_gan import check_loss_weights
+from keras_portrait.models.multiscale import discriminator_hinge_loss
+from keras_portrait.models.multiscale import generator_hinge_and_matching
+from keras_portrait.models.multiscale import split_scales
 from keras_portrait.models.sample_images import Unsaved
 from keras_portrait.networks.spade import multiscale_discriminator
 from keras_portrait.networks.spade import spade_generator
@@ -211,15 +214,12 @@ class GauGAN(BaseGAN):
             [ops.convert_to_tensor(images, "float32"),
              ops.convert_to_tensor(masks_one_hot, "float32")], training=True,
         )
-        per_scale = len(outputs) // self.num_scales
-        return [outputs[i * per_scale : (i + 1) * per_scale] for i in range(self.num_scales)]
+        return split_scales(outputs, self.num_scales)
 
     def discriminator_loss(self, images, masks_one_hot, fakes):
         real = self.discriminate(images, masks_one_hot)
         fake = self.discriminate(fakes, masks_one_hot)
-        loss = ops.mean(ops.stack([
-            losses.hinge_discriminator_loss(r[-1], f[-1]) for r, f in zip(real, fake)
-        ]))
+        loss = discriminator_hinge_loss(real, fake)
         return loss, {"d_loss": loss}
 
     def generator_loss(self, images, masks_one_hot, metadata):
@@ -228,15 +228,8 @@ class GauGAN(BaseGAN):
                                training=True)
         fake = self.discriminate(fakes, masks_one_hot)
         real = self.discriminate(images, masks_one_hot)
-        adversarial = ops.mean(ops.stack([
-            losses.hinge_generator_loss(f[-1]) for f in fake
-        ]))
-        # The reference sums the per-layer L1 over a scale's features and averages the scales:
-        # feature_matching_loss averages both, so multiply back by the layers per scale.
-        layers = len(real[0]) - 1
-        matching = self.feature_matching_weight * layers * losses.feature_matching_loss(
-            [r[:-1] for r in real], [f[:-1] for f in fake]
-        )
+        adversarial, matching = generator_hinge_and_matching(
+            real, fake, self.feature_matching_weight)
         kl = self.kl_weight * losses.kl_divergence(mu, logvar)
         perceptual = ops.zeros((), "float32")
         network = self._perceptual.value

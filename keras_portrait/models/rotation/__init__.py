@@ -1,0 +1,1 @@
+from keras_portrait.models.rotation.rotation_gan import RotationGAN

@@ -1,0 +1,118 @@
+"""RotationGAN: train step, loss terms, save/load, cleaning, sample sheets, bad batches."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from harness import check_model_save, check_train_step
+
+from keras_portrait import losses
+from keras_portrait.data import synth_rotation_pairs
+from keras_portrait.models import RotationGAN
+from keras_portrait.models.multiscale import split_scales
+from keras_portrait.networks.rotation import render_generator
+
+TINY = {"filters": 8, "num_downsamplings": 2, "num_blocks": 1, "spade_hidden": 8,
+        "discriminator_filters": 8, "discriminator_layers": 3}
+
+
+def _batch(n=2, seed=0):
+    rng = np.random.default_rng(seed)
+    holes = (rng.uniform(size=(n, 32, 32, 1)) < 0.2).astype("float32")
+    target = rng.uniform(-1, 1, (n, 32, 32, 3)).astype("float32")
+    render = np.where(holes > 0, -1.0, target + rng.normal(0, 0.1, target.shape))
+    return {"render": render.astype("float32"), "holes": holes, "target": target}
+
+
+def _embedder(images):
+    return tf.reduce_mean(images, axis=(1, 2))
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """One step on a batch of SynthPortraits pairs made by turning away and back."""
+    pairs = synth_rotation_pairs(image_size=32, batch_size=2, num_examples=2)
+    batch = {key: value.numpy() for key, value in next(iter(pairs)).items()}
+    assert batch["holes"].any() and not batch["holes"].all()
+    gan = RotationGAN(**TINY, identity_embedder=_embedder, seed=0)
+    gan.compile()
+    logs = check_train_step(gan, batch)
+    return gan, logs
+
+
+def test_train_step_moves_both_players_with_every_term(trained):
+    gan, logs = trained
+    assert set(logs) == set(gan.LOSS_NAMES)
+    for name in ("feature_matching_loss", "l1_loss", "identity_loss", "d_loss"):
+        assert logs[name] > 0, name
+
+
+def test_generator_loss_terms_follow_the_formulas():
+    # Without spectral norm, whose power iteration changes the weights at every training call,
+    # the generator gives the same fakes when called again.
+    generator = render_generator(8, 2, 1, 8, spectral_norm=False)
+    gan = RotationGAN(**TINY, generator=generator, identity_embedder=_embedder, seed=0)
+    batch = _batch(seed=3)
+    render, holes, target = batch["render"], batch["holes"], batch["target"]
+    total, logged = gan.generator_loss(render, holes, target)
+    np.testing.assert_allclose(
+        total, logged["g_adversarial_loss"] + logged["feature_matching_loss"]
+        + logged["l1_loss"] + logged["identity_loss"], rtol=1e-5)
+    fakes = gan.generator([render, holes], training=True)
+    np.testing.assert_allclose(logged["l1_loss"], 10.0 * np.abs(target - fakes).mean(),
+                               rtol=1e-5)
+    np.testing.assert_allclose(
+        logged["identity_loss"],
+        ((target.mean(axis=(1, 2)) - np.asarray(fakes).mean(axis=(1, 2))) ** 2).sum(-1).mean(),
+        rtol=1e-4)
+    # The hinge terms see the image with its condition (render and holes).
+    condition = np.concatenate([render, holes], -1)
+    outputs = gan.discriminator([fakes, tf.constant(condition)])
+    fake_logits = [s[-1] for s in split_scales(outputs, 2)]
+    expected = np.mean([float(losses.hinge_generator_loss(f)) for f in fake_logits])
+    np.testing.assert_allclose(logged["g_adversarial_loss"], expected, rtol=1e-5)
+
+
+def test_identity_term_needs_only_an_embedder(trained):
+    gan = RotationGAN(**TINY, seed=0)
+    _, logged = gan.generator_loss(*(_batch()[k] for k in ("render", "holes", "target")))
+    assert float(logged["identity_loss"]) == 0.0
+    with pytest.raises(ValueError, match="identity_embedder"):
+        RotationGAN(**TINY, identity_embedder="facenet")
+
+
+def test_save_and_load_round_trip(trained):
+    gan, _ = trained
+    batch = _batch()
+    reloaded = check_model_save(gan, [batch["render"], batch["holes"]])
+    assert isinstance(reloaded, RotationGAN)
+    for key, value in gan.get_config().items():
+        if key not in RotationGAN.NETWORK_ARGS:
+            assert reloaded.get_config()[key] == value, key
+
+
+def test_clean_and_sample_grid(trained):
+    gan, _ = trained
+    batch = _batch(n=3)
+    renders = ((batch["render"] + 1) * 127.5).round().astype(np.uint8)
+    holes = batch["holes"][..., 0] > 0
+    cleaned = gan.clean(renders, holes)
+    assert cleaned.shape == (3, 32, 32, 3) and cleaned.dtype == np.uint8
+    np.testing.assert_array_equal(gan.clean(renders[0], holes[0]), cleaned[0])
+    with pytest.raises(ValueError, match="multiples of 4"):
+        gan.clean(renders[:, :30, :30], holes[:, :30, :30])
+    with pytest.raises(ValueError, match="set_sample_batch"):
+        RotationGAN(**TINY).sample_inputs(2)
+    gan.set_sample_batch(batch)
+    grid = gan.sample_grid(gan.sample_inputs(2))
+    assert grid.dtype == np.uint8 and grid.shape[0] > grid.shape[1] / 3 > 0
+    # Holes are shown in magenta in the first column.
+    assert (grid.reshape(-1, 3) == [255, 0, 255]).all(axis=1).any()
+
+
+def test_bad_batches_are_refused():
+    gan = RotationGAN(**TINY)
+    gan.compile()
+    with pytest.raises(ValueError, match="render"):
+        gan.train_step((np.zeros((1, 32, 32, 3)), np.zeros((1, 32, 32, 3))))
+    with pytest.raises(ValueError, match="l1_weight"):
+        RotationGAN(**TINY, l1_weight=-1.0)
