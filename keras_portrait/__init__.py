@@ -24,6 +24,8 @@ from keras_portrait.models import StarGAN
 from keras_portrait.models import WGANGP
 from keras_portrait.models import BaseGAN
 from keras_portrait.models.callbacks import NonFiniteLossError
+from keras_portrait.models.rotation import rotate
+from keras_portrait.models.rotation import rotation_row
 from keras_portrait.models.cycle_gan import evaluate_translation
 from keras_portrait.models.gaugan import evaluate_synthesis
 from keras_portrait.models.stargan import evaluate_expressions

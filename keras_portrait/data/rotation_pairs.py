@@ -10,6 +10,7 @@ import csv
 import os
 import warnings
 
+import cv2
 import numpy as np
 import tensorflow as tf
 
@@ -32,6 +33,13 @@ def _read_pairs(path):
             files = [os.path.join(root, row[key]) for key in ("render", "holes", "target")]
             (rows if all(os.path.isfile(p) for p in files) else missing).append(files)
     return rows, missing
+
+
+def _side(path):
+    image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if image is None or image.shape[0] != image.shape[1]:
+        raise ValueError(f"Expected a square image at {path!r}.")
+    return int(image.shape[0])
 
 
 def _decode(path, channels):
@@ -63,11 +71,14 @@ def rotation_pairs(path, image_size=None, batch_size=1, shuffle=True, augment=Fa
     if not rows:
         raise ValueError(f"No usable rotation pairs in {path!r}.")
 
+    # The pairs of one folder share a size: read it once, so that the batches have a static
+    # shape (the networks size their layers from it).
+    size = image_size or _side(rows[0][2])
+
     def load(render, holes, target):
         images = [_decode(render, 3), _decode(holes, 1), _decode(target, 3)]
-        if image_size is not None:
-            images = [tf.image.resize(x, (image_size, image_size), antialias=True)
-                      for x in images]
+        # A no-op at the folder's own size; it also gives the tensors their static shape.
+        images = [tf.image.resize(x, (size, size), antialias=True) for x in images]
         render, holes, target = (tf.cast(x, tf.float32) for x in images)
         element = {"render": render / 127.5 - 1.0,
                    "holes": tf.cast(holes > 127.5, tf.float32),

@@ -5,6 +5,7 @@ from keras_portrait.export.mask_generator import export_mask_generator
 from keras_portrait.export.mask_input import synthesis_graph
 from keras_portrait.export.parity import parity
 from keras_portrait.export.quantization import quantize_int8
+from keras_portrait.export.render_input import export_render_generator
 from keras_portrait.export.runner import LiteRTRunner
 from keras_portrait.export.runner import custom_operators
 from keras_portrait.export.runner import operator_names
@@ -21,6 +22,7 @@ __all__ = [
     "custom_operators",
     "export_generator",
     "export_mask_generator",
+    "export_render_generator",
     "export_saved_model",
     "inference_graph",
     "operator_names",

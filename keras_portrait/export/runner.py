@@ -9,7 +9,7 @@ from ai_edge_litert.interpreter import Interpreter
 from keras_portrait.export.label_input import IMAGE_INPUT
 
 # The input a runner takes first (positionally): the images, else a GauGAN file's mask.
-PRIMARY_INPUTS = (IMAGE_INPUT, "mask")
+PRIMARY_INPUTS = (IMAGE_INPUT, "mask", "render")
 
 
 class LiteRTRunner:

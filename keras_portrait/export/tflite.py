@@ -74,6 +74,8 @@ def export_generator(
     6.1e-7, fp16 1.7e-3 / 1.8e-4, int8_dynamic 0.058 / 0.0074, int8 0.17 / 0.021 (uint8 I/O:
     the same, fp32 one grey level at a rounding tie).
 
+    A RotationGAN (a generator of `[render, holes]`) goes to `export_render_generator`, with
+    `{"render", "holes", "target"}` batches as `representative_data` and `parity_data`.
     A GauGAN (a generator of `[mask, code, metadata]`) goes to `export_mask_generator`, with
     `input_type` as its `output_type` and GauGAN batches as `representative_data` and
     `parity_data`; the label arguments do not apply to it.
@@ -124,6 +126,17 @@ def export_generator(
             name=name, num_threads=num_threads,
         )
     image_size = 256 if image_size is None else image_size
+    from keras_portrait.export import render_input  # noqa: PLC0415  (imports this module)
+
+    if render_input.is_render_generator(model):
+        if (parity_labels, domain_names, label_type) != (None, None, None):
+            raise ValueError("`parity_labels`, `domain_names` and `label_type` apply to a "
+                             "generator with a label input, not to a RotationGAN.")
+        return render_input.export_render_generator(
+            model, out_dir, image_size=image_size, formats=formats, input_type=input_type,
+            representative_data=representative_data, parity_data=parity_data, card=card,
+            name=name, num_threads=num_threads,
+        )
     formats = _check_formats(formats)
     check_input_type(input_type)
     if "int8" in formats and representative_data is None:

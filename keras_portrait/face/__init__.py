@@ -24,3 +24,10 @@ from keras_portrait.face.embedder import FaceEmbedder
 from keras_portrait.face.expression import ExpressionClassifier
 from keras_portrait.face.expression import load_expression_classifier
 from keras_portrait.face.expression import predict_expressions
+from keras_portrait.face.mesh import HeadMesh
+from keras_portrait.face.mesh import Render
+from keras_portrait.face.mesh import RotationPair
+from keras_portrait.face.mesh import fit_head
+from keras_portrait.face.mesh import rotate_render
+from keras_portrait.face.mesh import rotation_pair
+from keras_portrait.face.rotation_pairs import make_rotation_pairs

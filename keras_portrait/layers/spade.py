@@ -1,6 +1,7 @@
 """SPADE: normalization modulated by a semantic mask, and the residual block built on it."""
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from keras_portrait.layers.normalization import InstanceNormalization
@@ -18,8 +19,10 @@ def _resize_mask(mask, like):
     height, width = like.shape[1], like.shape[2]
     if height is not None and width is not None and tuple(mask.shape[1:3]) == (height, width):
         return mask
-    size = ops.shape(like)[1:3]
-    return ops.image.resize(mask, size, interpolation="nearest")
+    if height is not None and width is not None:
+        return ops.image.resize(mask, (height, width), interpolation="nearest")
+    # Sizes known only at run time (fully convolutional use): Keras' resize wants Python ints.
+    return tf.image.resize(mask, tf.shape(like)[1:3], method="nearest")
 
 
 @keras.saving.register_keras_serializable(package="keras_portrait")

@@ -1,0 +1,108 @@
+"""`rotate`: turn the face in any portrait — detect, fit, rotate-render, clean, paste back."""
+
+import dataclasses
+
+import numpy as np
+
+from keras_portrait.face.alignment import align
+from keras_portrait.face.alignment import paste_back
+from keras_portrait.face.image_input import as_rgb8
+from keras_portrait.face.landmarks import landmarks as find_landmarks
+from keras_portrait.face.mesh import fit_head
+from keras_portrait.face.mesh import rotate_render
+from keras_portrait.grids import image_grid
+from keras_portrait.models.rotation.rotation_gan import HOLE_COLOR
+
+
+@dataclasses.dataclass(frozen=True)
+class Rotated:
+    """A portrait with its face turned.
+
+    Attributes:
+        image: (H, W, 3) uint8. The whole picture with the turned face pasted back.
+        crop: (S, S, 3) uint8. The aligned face crop the turn was made on.
+        render: (S, S, 3) uint8. The crop turned through the mesh, 0 in the holes.
+        holes: (S, S) bool. The render's holes.
+        cleaned: (S, S, 3) uint8. The render cleaned by the model (the render itself without
+            a model).
+        yaw, pitch: float. The pose turned to (degrees); `source_yaw` the crop's own yaw.
+    """
+
+    image: np.ndarray
+    crop: np.ndarray
+    render: np.ndarray
+    holes: np.ndarray
+    cleaned: np.ndarray
+    yaw: float
+    pitch: float
+    source_yaw: float
+
+
+def rotate(image, yaw, model=None, pitch=None, relative=False, size=256, landmarks=None,
+           template="ffhq", feather=0.1):
+    """Turns the face of a portrait (photo or painting) to `yaw`.
+
+    The largest face is found and its 468 landmarks measured (or `landmarks` are used), an
+    aligned `size`² crop is cut (`align`), a head mesh is fitted and turned
+    (`keras_portrait.face.rotate_render`), the render is cleaned by `model` (a trained
+    `RotationGAN`), and the crop is pasted back into the picture with feathered edges.
+
+    Args:
+        image: the portrait: a path or an array (`as_rgb8`).
+        yaw: float. Degrees to turn to (positive: the nose toward the image's right), or the
+            change of yaw with `relative=True`.
+        model: a `RotationGAN`, or None for the raw render.
+        pitch: optional float. Pitch to turn to (or its change); None keeps the face's own.
+        relative: bool. `yaw` and `pitch` are changes. Defaults to `False`.
+        size: int. Side of the crop the model works on (its training size works best).
+            Defaults to `256`.
+        landmarks: optional (468, 3) landmarks of `image`, which skips detection.
+        template: str. Alignment template. Defaults to `"ffhq"`.
+        feather: float. Width of the blended band when pasting back. Defaults to `0.1`.
+
+    Returns:
+        A `Rotated`.
+
+    Raises:
+        ValueError: when no face is found.
+    """
+    picture = as_rgb8(image)
+    points = landmarks if landmarks is not None else find_landmarks(picture)
+    if points is None:
+        raise ValueError("No face found in the picture (or its mesh was rejected).")
+    aligned = align(picture, points, size=size, template=template)
+    crop_points = aligned.to_crop(np.asarray(points, np.float64))
+    mesh = fit_head(crop_points, size, size)
+    render = rotate_render(aligned.image, yaw, pitch=pitch, relative=relative, mesh=mesh)
+    cleaned = render.image if model is None else model.clean(render.image, render.holes)
+    return Rotated(image=paste_back(picture, cleaned, aligned, feather=feather),
+                   crop=aligned.image, render=render.image, holes=render.holes,
+                   cleaned=cleaned, yaw=render.yaw, pitch=render.pitch,
+                   source_yaw=float(mesh.pose.yaw))
+
+
+def rotation_row(image, yaws=(-40.0, -20.0, 0.0, 20.0, 40.0), model=None, size=256, **kwargs):
+    """A uint8 sheet of one portrait turned to each of `yaws`: the crop, then one column per
+    yaw; the top row shows the raw renders (holes in magenta), the bottom row the cleaned
+    faces (the top row alone without a model). Other arguments go to `rotate`.
+
+    Raises:
+        ValueError: when no face is found.
+    """
+    picture = as_rgb8(image)
+    points = kwargs.pop("landmarks", None)
+    if points is None:
+        points = find_landmarks(picture)
+    turns = [rotate(picture, yaw, model=model, size=size, landmarks=points, **kwargs)
+             for yaw in yaws]
+    if not turns:
+        raise ValueError("`yaws` is empty.")
+    raw = []
+    for turn in turns:
+        shown = turn.render.copy()
+        shown[turn.holes] = HOLE_COLOR
+        raw.append(shown)
+    tiles = [turns[0].crop, *raw]
+    if model is not None:
+        tiles += [turns[0].crop, *(turn.cleaned for turn in turns)]
+    return image_grid(np.stack(tiles), columns=len(yaws) + 1)

@@ -1,0 +1,60 @@
+"""`rotate` / `rotation_row`: the whole path on a portrait, with and without a model."""
+
+import numpy as np
+import pytest
+
+from keras_portrait import RotationGAN
+from keras_portrait import rotate
+from keras_portrait import rotation_row
+from keras_portrait.data import SynthPortraits
+from keras_portrait.face import _mediapipe_models as mp_models
+from keras_portrait.face import head_pose
+from keras_portrait.face import landmarks
+
+SIZE = 64
+
+
+@pytest.fixture(scope="module")
+def portrait():
+    sample = SynthPortraits(seed=2).sample(1, size=192, style="photo", yaw_range=(-5.0, 5.0))
+    return sample["image"], sample["landmarks_3d"]
+
+
+def test_rotate_pastes_the_turned_crop_back(portrait):
+    image, points = portrait
+    turned = rotate(image, 30.0, size=SIZE, landmarks=points)
+    assert turned.image.shape == image.shape and turned.crop.shape == (SIZE, SIZE, 3)
+    assert turned.yaw == pytest.approx(30.0) and abs(turned.source_yaw) < 8.0
+    assert 0.0 < turned.holes.mean() < 0.3
+    np.testing.assert_array_equal(turned.cleaned, turned.render)  # no model: the raw render
+    changed = np.abs(turned.image.astype(int) - image).sum(-1) > 0
+    assert changed.any() and not changed[:, :5].any()  # the face changed, the border did not
+    relative = rotate(image, 30.0, relative=True, size=SIZE, landmarks=points)
+    assert relative.yaw == pytest.approx(turned.source_yaw + 30.0)
+
+
+def test_rotation_row_with_a_model(portrait):
+    image, points = portrait
+    gan = RotationGAN(filters=8, num_blocks=1, spade_hidden=8, discriminator_filters=8,
+                      discriminator_layers=3, seed=0)
+    row = rotation_row(image, (-20.0, 0.0, 20.0), model=gan, size=SIZE, landmarks=points)
+    padding = 2
+    assert row.shape == (2 * SIZE + 3 * padding, 4 * SIZE + 5 * padding, 3)
+    top, bottom = row[padding:padding + SIZE], row[2 * padding + SIZE:-padding]
+    np.testing.assert_array_equal(top[:, padding:padding + SIZE],
+                                  bottom[:, padding:padding + SIZE])  # the crop, twice
+    assert (top.reshape(-1, 3) == [255, 0, 255]).all(1).any()  # holes shown on the renders
+
+
+@pytest.mark.skipif(not mp_models.mediapipe_models_available(),
+                    reason="MediaPipe's models are not installed")
+def test_detected_face_turns_to_the_asked_yaw():
+    """End to end with detection: the face toolkit finds the asked yaw in the raw render."""
+    image = SynthPortraits(seed=4).render(identity=3, yaw=0.0, style="painting",
+                                          size=256)["image"]
+    turned = rotate(image, 25.0, size=256)
+    points = landmarks(turned.render)
+    assert points is not None
+    assert abs(head_pose(points).yaw - 25.0) < 8.0
+    with pytest.raises(ValueError, match="No face"):
+        rotate(np.full((128, 128, 3), 127, np.uint8), 20.0)
