@@ -730,6 +730,8 @@ COMMANDS = {
                 _prepare),
     "make-rotation-pairs": ("turn the faces of a folder away and back: training pairs of the "
                             "rotation GAN", rotation.add_make_pairs, rotation.make_pairs),
+    "rotate": ("turn the face of pictures with a rotation model (or the raw 3D render)",
+               rotation.add_rotate, rotation.rotate),
     "train": ("train a GAN into a run folder (rerun to resume)", _add_train, _train),
     "sample": ("write a grid of samples of a trained model", _add_sample, _sample),
     "evaluate": ("score a trained model (JSON report + PNG sheets)", _add_evaluate, _evaluate),

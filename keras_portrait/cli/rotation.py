@@ -29,3 +29,61 @@ def make_pairs(args):
           f"images written to {args.dst} ({len(report['skipped'])} skipped, see "
           f"rotation_pairs_report.json)")
     return 0 if report["pairs"] else 1
+
+
+def add_rotate(parser):
+    parser.add_argument("inputs", nargs="+", help="pictures or folders of pictures")
+    parser.add_argument("--yaw", type=float, nargs="+", required=True,
+                        help="one yaw: the picture with its face turned; several: a sheet of "
+                             "the face at each (degrees, + turns the nose to the image's right)")
+    parser.add_argument("--model", default=None,
+                        help="a RotationGAN .keras or its uint8 .tflite; none: raw renders")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--size", type=int, default=None,
+                        help="crop side (default: the .tflite's, else 256)")
+    parser.add_argument("--relative", action="store_true", help="yaws are changes of the face's")
+
+
+def rotate(args):
+    import os  # noqa: PLC0415
+
+    import keras  # noqa: PLC0415
+
+    from keras_portrait import rotate as turn  # noqa: PLC0415
+    from keras_portrait import rotation_row  # noqa: PLC0415
+    from keras_portrait import save_image  # noqa: PLC0415
+    from keras_portrait.data.decode import read_rgb8  # noqa: PLC0415
+    from keras_portrait.data.scan import list_images  # noqa: PLC0415
+    from keras_portrait.export import LiteRTCleaner  # noqa: PLC0415
+
+    model, size = None, args.size
+    if args.model and args.model.endswith(".tflite"):
+        model = LiteRTCleaner(args.model)
+        if size not in (None, model.image_size):
+            raise SystemExit(f"{args.model} cleans {model.image_size}² crops: --size "
+                             f"{size} does not fit it.")
+        size = model.image_size
+    elif args.model:
+        model = keras.saving.load_model(args.model)
+    size = size or 256
+    paths = [p for item in args.inputs
+             for p in (list_images(item) if os.path.isdir(item) else [item])]
+    os.makedirs(args.out, exist_ok=True)
+    written = 0
+    for path in paths:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        try:
+            picture = read_rgb8(path)
+            if len(args.yaw) == 1:
+                image = turn(picture, args.yaw[0], model=model, size=size,
+                             relative=args.relative).image
+            else:
+                image = rotation_row(picture, args.yaw, model=model, size=size,
+                                     relative=args.relative)
+        except (OSError, ValueError) as error:
+            print(f"skipped {path}: {error}", file=sys.stderr)
+            continue
+        save_image(os.path.join(args.out, f"{stem}.png"), image)
+        written += 1
+    print(f"{written} of {len(paths)} pictures turned into {args.out}")
+    return 0 if written else 1

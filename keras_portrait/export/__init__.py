@@ -5,6 +5,7 @@ from keras_portrait.export.mask_generator import export_mask_generator
 from keras_portrait.export.mask_input import synthesis_graph
 from keras_portrait.export.parity import parity
 from keras_portrait.export.quantization import quantize_int8
+from keras_portrait.export.render_input import LiteRTCleaner
 from keras_portrait.export.render_input import export_render_generator
 from keras_portrait.export.runner import LiteRTRunner
 from keras_portrait.export.runner import custom_operators
@@ -17,6 +18,7 @@ from keras_portrait.export.tflite import export_generator
 
 __all__ = [
     "FORMATS",
+    "LiteRTCleaner",
     "LiteRTRunner",
     "convert",
     "custom_operators",

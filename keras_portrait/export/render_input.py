@@ -203,3 +203,32 @@ def export_render_generator(
         if not keep_saved_model:
             shutil.rmtree(saved_model_dir, ignore_errors=True)
     return results
+
+
+class LiteRTCleaner:
+    """A rotation .tflite file (uint8 render + holes) behind `RotationGAN.clean`'s interface, so
+    `keras_portrait.rotate(image, yaw, model=LiteRTCleaner(path), size=cleaner.image_size)`
+    runs the on-device path.
+
+    Args:
+        path: str. A file written by `export_render_generator` with uint8 input.
+        num_threads: int. LiteRT threads. Defaults to `2`.
+    """
+
+    def __init__(self, path, num_threads=2):
+        self.runner = LiteRTRunner(path, num_threads=num_threads)
+        if self.runner.input_names != (RENDER_INPUT, HOLES_INPUT):
+            raise ValueError(f"{path!r} is not a rotation file: its inputs are "
+                             f"{list(self.runner.input_names)}, not render and holes.")
+        if np.dtype(self.runner.input_dtype) != np.uint8:
+            raise ValueError(f"{path!r} takes float renders; LiteRTCleaner runs uint8 files.")
+        self.image_size = int(self.runner.input_shape[1])
+
+    def clean(self, renders, holes):
+        """uint8 cleaned images of uint8 renders (N, S, S, 3) or (S, S, 3) and their holes."""
+        renders = np.asarray(renders, np.uint8)
+        holes = np.asarray(holes).astype(np.uint8)
+        if renders.shape[-3:-1] != (self.image_size, self.image_size):
+            raise ValueError(f"This file cleans {self.image_size}² renders. Received "
+                             f"{renders.shape}: call rotate(..., size={self.image_size}).")
+        return self.runner(renders, holes=holes)

@@ -1,12 +1,10 @@
 """export_generator of a RotationGAN: uint8 render + holes → cleaned image, builtins only."""
 
 import keras
-import numpy as np
 import pytest
 
 from keras_portrait import RotationGAN
 from keras_portrait.data import synth_rotation_pairs
-from keras_portrait.export import LiteRTRunner
 from keras_portrait.export import custom_operators
 from keras_portrait.export import export_generator
 from keras_portrait.export import read_card
@@ -46,20 +44,6 @@ def test_parity_with_keras_and_builtin_ops_only(exported):
         assert parity["source"] == "parity_data"
         if fmt != "saved_model":
             assert custom_operators(card["path"]) == []
-
-
-def test_the_uint8_file_cleans_like_the_model(model_and_pairs, tmp_path):
-    gan, pairs = model_and_pairs
-    exported = export_generator(gan, str(tmp_path), image_size=SIZE, formats=("fp32",))
-    batch = pairs[1]
-    renders = np.clip(np.round((batch["render"] + 1) * 127.5), 0, 255).astype(np.uint8)
-    holes = batch["holes"][..., 0] > 0.5
-    runner = LiteRTRunner(exported["fp32"]["path"])
-    assert runner.input_names == ("render", "holes")
-    from_file = runner(renders, holes=holes.astype(np.uint8))
-    from_keras = gan.clean(renders, holes)
-    assert np.abs(from_file.astype(int) - from_keras).max() <= 1  # rounding to grey levels
-    assert read_card(exported["fp32"]["path"])["inputs"]["holes"]["dtype"] == "uint8"
 
 
 def test_label_arguments_are_refused(model_and_pairs, tmp_path):

@@ -1,0 +1,65 @@
+"""`keras-portrait make-rotation-pairs` is tested with the pairs; here `keras-portrait rotate`
+with a .keras model, its .tflite file, and no model."""
+
+import cv2
+import numpy as np
+import pytest
+
+from keras_portrait import RotationGAN
+from keras_portrait import cli
+from keras_portrait.data import SynthPortraits
+from keras_portrait.export import LiteRTCleaner
+from keras_portrait.export import export_generator
+from keras_portrait.export import read_card
+from keras_portrait.face import _mediapipe_models as mp_models
+
+pytestmark = pytest.mark.skipif(not mp_models.mediapipe_models_available(),
+                                reason="MediaPipe's models are not installed")
+SIZE = 64
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rotate")
+    image = SynthPortraits(seed=4).render(identity=5, yaw=-5.0, style="painting",
+                                          size=256)["image"]
+    cv2.imwrite(str(root / "sitter.png"), image[:, :, ::-1])
+    cv2.imwrite(str(root / "wall.png"), np.full((100, 100, 3), 90, np.uint8))
+    gan = RotationGAN(filters=8, num_blocks=1, spade_hidden=8, discriminator_filters=8,
+                      discriminator_layers=3, seed=0)
+    gan.save(str(root / "model.keras"))
+    card = export_generator(gan, str(root / "export"), image_size=SIZE, formats=("fp32",))
+    return root, gan, card["fp32"]["path"]
+
+
+def test_rotate_with_keras_tflite_and_raw(files, capsys):
+    root, _, tflite = files
+    for model, out in ((str(root / "model.keras"), "keras"), (tflite, "tflite"), (None, "raw")):
+        args = ["rotate", str(root / "sitter.png"), str(root / "wall.png"), "--yaw", "25",
+                "--out", str(root / out), "--size", str(SIZE)]
+        assert cli.main(args + (["--model", model] if model else [])) == 0
+        captured = capsys.readouterr()
+        assert "1 of 2 pictures turned" in captured.out and "skipped" in captured.err
+        turned = cv2.imread(str(root / out / "sitter.png"))
+        assert turned.shape == (256, 256, 3)
+    # A sheet of three yaws: the crop and three turns, raw on top and cleaned below.
+    args = ["rotate", str(root / "sitter.png"), "--yaw", "-20", "0", "20", "--model", tflite,
+            "--out", str(root / "rows")]
+    assert cli.main(args) == 0
+    assert cv2.imread(str(root / "rows" / "sitter.png")).shape == (2 * SIZE + 6, 4 * SIZE + 10, 3)
+    with pytest.raises(SystemExit, match="64² crops"):
+        cli.main(args[:-2] + ["--size", "128", "--out", str(root / "bad")])
+
+
+def test_tflite_cleaner_matches_the_model(files):
+    _, gan, tflite = files
+    cleaner = LiteRTCleaner(tflite)
+    rng = np.random.default_rng(0)
+    renders = rng.integers(0, 256, (2, SIZE, SIZE, 3), dtype=np.uint8)
+    holes = rng.uniform(size=(2, SIZE, SIZE)) < 0.2
+    assert cleaner.image_size == SIZE and cleaner.runner.input_names == ("render", "holes")
+    assert read_card(tflite)["inputs"]["holes"]["dtype"] == "uint8"
+    # The uint8 file rounds to grey levels: one level apart at most.
+    assert np.abs(cleaner.clean(renders, holes).astype(int) - gan.clean(renders, holes)).max() <= 1
+    with pytest.raises(ValueError, match="size=64"):
+        cleaner.clean(renders[:, :32, :32], holes[:, :32, :32])
