@@ -20,6 +20,8 @@ def test_report_and_sheet():
     photo = report["styles"]["photo"]
     assert photo["model"] == photo["raw_render"]
     assert 0.0 < photo["hole_fraction"]["mean"] < 0.5
+    # Filling the black holes brings the render closer to the truth.
+    assert photo["inpainted_render"]["psnr"]["mean"] > photo["raw_render"]["psnr"]["mean"]
     for scores in (photo["unturned_source"], photo["raw_render"]):
         assert scores["ssim"]["n"] == 2 and -1.0 <= scores["ssim"]["mean"] <= 1.0
         assert np.isfinite(scores["psnr"]["mean"])

@@ -6,8 +6,9 @@ frontal) is turned to a target yaw through the fitted mesh (`rotate_render`, fit
 render's true landmarks so the figures measure the turn and the cleaning, not the detector),
 then cleaned by the model. Scored, per style, for the raw render and for the model's output:
 SSIM and PSNR against the truth, the yaw the face toolkit measures on the output against the
-asked one, and (with an embedder) the identity similarity to the truth. The unturned source
-against the truth is the do-nothing baseline.
+asked one, and (with an embedder) the identity similarity to the truth. Two baselines: the
+unturned source against the truth (do nothing), and the raw render with its holes filled by
+classical inpainting (OpenCV's Telea), which a GAN must beat to be worth its weight.
 """
 
 import cv2
@@ -38,6 +39,11 @@ def _pose_errors(images, yaws):
         points = landmarks(big)
         errors.append(np.nan if points is None else abs(head_pose(points).yaw - yaw))
     return np.array(errors)
+
+
+def _inpainted(renders, holes):
+    return np.stack([cv2.inpaint(r, h.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+                     for r, h in zip(renders, holes)])
 
 
 def _scores(outputs, truth, yaws, embedder, measure_pose):
@@ -99,6 +105,8 @@ def evaluate_rotation(model=None, count=16, image_size=128, seed=1000,
             "hole_fraction": summary(holes.mean(axis=(1, 2))),
             "unturned_source": _scores(sources, truths, yaws, embedder, False),
             "raw_render": _scores(raws, truths, yaws, embedder, measure_pose),
+            "inpainted_render": _scores(_inpainted(raws, holes), truths, yaws, embedder,
+                                        measure_pose),
             "truth_pose_yaw_error": (summary(_pose_errors(truths, yaws)) if measure_pose
                                      else None),
         }
