@@ -14,6 +14,7 @@ def render_generator(
     num_blocks=6,
     hidden=128,
     spectral_norm=True,
+    residual=True,
     name="generator",
 ):
     """`[render, holes]` → the clean portrait in [-1, 1].
@@ -24,6 +25,9 @@ def render_generator(
     carries the render's texture down; `num_blocks` SPADE residual blocks at the lowest
     resolution, then one per ×2 nearest upsampling on the way back, are each modulated by the
     condition resized to their scale; LeakyReLU 0.2, a 3×3 convolution to RGB and tanh.
+    With `residual=True` the tanh is a correction added to the render (times 2, so a black
+    hole can become white), clipped to [-1, 1]: the network starts from the render and spends
+    its capacity on the holes and the smears, not on copying the pixels that are right.
 
     Why SPADE on the render: the holes and the artifacts sit at different places in every
     render, and a plain encoder-decoder's normalizations average them with the good pixels.
@@ -41,6 +45,8 @@ def render_generator(
         num_blocks: int. SPADE residual blocks at the bottleneck. Defaults to `6`.
         hidden: int. Channels of the SPADE layers' shared convolution. Defaults to `128`.
         spectral_norm: bool. Spectral normalization in the residual blocks. Defaults to
+            `True`.
+        residual: bool. Predict a correction of the render instead of the image. Defaults to
             `True`.
         name: str. Name of the model.
 
@@ -76,6 +82,10 @@ def render_generator(
         x = SPADEResBlock(filters * 2**i, hidden=hidden, spectral_norm=spectral_norm,
                           name=f"up{i}")([x, condition])
     x = keras.layers.LeakyReLU(0.2, name="to_rgb_lrelu")(x)
-    x = keras.layers.Conv2D(3, 3, padding="same", name="to_rgb_conv")(x)
+    # Residual: a zero last layer makes the untrained generator return the render itself.
+    x = keras.layers.Conv2D(3, 3, padding="same", name="to_rgb_conv",
+                            kernel_initializer="zeros" if residual else "glorot_uniform")(x)
     image = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
+    if residual:
+        image = keras.ops.clip(render + 2.0 * image, -1.0, 1.0)
     return keras.Model([render, holes], image, name=name)

@@ -49,7 +49,7 @@ def test_train_step_moves_both_players_with_every_term(trained):
 def test_generator_loss_terms_follow_the_formulas():
     # Without spectral norm, whose power iteration changes the weights at every training call,
     # the generator gives the same fakes when called again.
-    generator = render_generator(8, 2, 1, 8, spectral_norm=False)
+    generator = render_generator(8, 2, 1, 8, spectral_norm=False, residual=False)
     gan = RotationGAN(**TINY, generator=generator, identity_embedder=_embedder, seed=0)
     batch = _batch(seed=3)
     render, holes, target = batch["render"], batch["holes"], batch["target"]
@@ -70,6 +70,15 @@ def test_generator_loss_terms_follow_the_formulas():
     fake_logits = [s[-1] for s in split_scales(outputs, 2)]
     expected = np.mean([float(losses.hinge_generator_loss(f)) for f in fake_logits])
     np.testing.assert_allclose(logged["g_adversarial_loss"], expected, rtol=1e-5)
+
+
+def test_the_untrained_residual_generator_returns_the_render():
+    batch = _batch()
+    gan = RotationGAN(**TINY, seed=0)
+    np.testing.assert_allclose(gan([batch["render"], batch["holes"]]),
+                               np.clip(batch["render"], -1.0, 1.0), atol=1e-6)
+    redraw = RotationGAN(**TINY, residual=False, seed=0)
+    assert np.abs(redraw([batch["render"], batch["holes"]]) - batch["render"]).mean() > 0.1
 
 
 def test_identity_term_needs_only_an_embedder(trained):

@@ -53,6 +53,8 @@ class RotationGAN(BaseGAN):
         discriminator_filters: int. Discriminator width. Defaults to `64`.
         discriminator_layers: int. Convolutions per scale before the logits. Defaults to `4`.
         num_scales: int. Discriminator scales. Defaults to `2`.
+        residual: bool. The generator corrects the render instead of redrawing it (see
+            `render_generator`). Defaults to `True`.
         feature_matching_weight: float. λ_fm. Defaults to `10.0`.
         l1_weight: float. λ_l1. Defaults to `10.0`.
         identity_weight: float. λ_id, used when an embedder is set. Defaults to `1.0`.
@@ -81,6 +83,7 @@ class RotationGAN(BaseGAN):
         discriminator_filters=64,
         discriminator_layers=4,
         num_scales=2,
+        residual=True,
         feature_matching_weight=10.0,
         l1_weight=10.0,
         identity_weight=1.0,
@@ -102,11 +105,12 @@ class RotationGAN(BaseGAN):
         self.discriminator_filters = discriminator_filters
         self.discriminator_layers = discriminator_layers
         self.num_scales = num_scales
+        self.residual = residual
         self.feature_matching_weight = feature_matching_weight
         self.l1_weight = l1_weight
         self.identity_weight = identity_weight
         self.generator = generator or render_generator(
-            filters, num_downsamplings, num_blocks, spade_hidden)
+            filters, num_downsamplings, num_blocks, spade_hidden, residual=residual)
         # The condition the discriminator sees with each image: render (3) and holes (1).
         self.discriminator = discriminator or multiscale_discriminator(
             4, discriminator_filters, discriminator_layers, num_scales)
@@ -241,6 +245,7 @@ class RotationGAN(BaseGAN):
             "discriminator_filters": self.discriminator_filters,
             "discriminator_layers": self.discriminator_layers,
             "num_scales": self.num_scales,
+            "residual": self.residual,
             "feature_matching_weight": self.feature_matching_weight,
             "l1_weight": self.l1_weight,
             "identity_weight": self.identity_weight,
