@@ -204,7 +204,8 @@ class Render:
 
 def _areas(vertices, triangles):
     a, b, c = (vertices[triangles[:, k], :2] for k in range(3))
-    return np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
+    ab, ac = b - a, c - a
+    return np.abs(ab[:, 0] * ac[:, 1] - ac[:, 0] * ab[:, 1])
 
 
 def render_texture(texture, source, target, triangles, double_sided, texture_valid=None,

@@ -1,4 +1,4 @@
-"""A folder of portraits → Rotate-and-Render training pairs (`keras-portrait make-rotation-pairs`).
+"""A folder of portraits → Rotate-and-Render training pairs (`make-rotation-pairs` command).
 
 Every picture's largest face is aligned to a square crop, a head mesh is fitted to its landmarks,
 and for each pair the head is turned to a random yaw, rendered, turned back and rendered again

@@ -6,7 +6,8 @@ from keras_portrait import losses
 
 
 def split_scales(outputs, num_scales):
-    """The flat outputs of `multiscale_discriminator` as `[[features…, logits], …]` per scale."""
+    """The flat outputs of `multiscale_discriminator` as `[[features…, logits], …]`, a list
+    per scale."""
     per_scale = len(outputs) // num_scales
     return [outputs[i * per_scale : (i + 1) * per_scale] for i in range(num_scales)]
 

@@ -104,7 +104,7 @@ def test_the_head_is_closed_at_any_yaw(yaw):
 
 def test_turned_mesh_lands_on_the_true_render_of_synth_portraits():
     """SynthPortraits turns its heads about the same pivot: the fitted mesh turned to 30° lies
-    on the true landmarks of the same sitter rendered at 30° (measured: 0.08–0.44 px at 128²)."""
+    on the true landmarks of the same sitter rendered at 30° (measured: 0.08–0.44 px, 128²)."""
     for index in range(3):
         data, sample = _synth(index)
         mesh = head_mesh.fit_head(sample["landmarks_3d"], SIZE, SIZE)
