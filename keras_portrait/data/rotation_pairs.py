@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_portrait.data.synth import SynthPortraits
+from keras_portrait.data.synth_dataset import indexed_renders
 from keras_portrait.face.mesh import rotation_pair
 from keras_portrait.face.rotation_pairs import PAIRS
 from keras_portrait.face.rotation_pairs import draw_turn
@@ -155,12 +156,5 @@ def synth_rotation_pairs(image_size=64, batch_size=8, num_examples=1024, seed=0,
             part.set_shape(shape)
         return dict(zip(("render", "holes", "target"), parts))
 
-    dataset = tf.data.Dataset.range(num_examples)
-    if shuffle and not cache:
-        dataset = dataset.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.map(render, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    if cache:
-        dataset = dataset.cache()
-        if shuffle:
-            dataset = dataset.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+    dataset = indexed_renders(render, num_examples, seed, shuffle, cache)
     return _finish(dataset, batch_size, drop_remainder, repeat)

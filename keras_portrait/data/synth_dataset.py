@@ -156,6 +156,20 @@ def _structure(family, parts):
     return dict(zip(keys, parts))
 
 
+def indexed_renders(render, num_examples, seed, shuffle, cache):
+    """`render(index)` over `range(num_examples)`: shuffled (seeded, every epoch) before the
+    render, or after `cache` so that the renders are made once."""
+    dataset = tf.data.Dataset.range(num_examples)
+    if shuffle and not cache:
+        dataset = dataset.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.map(render, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if cache:
+        dataset = dataset.cache()
+        if shuffle:
+            dataset = dataset.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+    return dataset
+
+
 def synth_portraits(
     family="dcgan",
     image_size=64,
@@ -218,14 +232,7 @@ def synth_portraits(
             part.set_shape(spec.shape)
         return _structure(family, parts)
 
-    dataset = tf.data.Dataset.range(num_examples)
-    if shuffle and not cache:
-        dataset = dataset.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.map(render, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    if cache:
-        dataset = dataset.cache()
-        if shuffle:
-            dataset = dataset.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+    dataset = indexed_renders(render, num_examples, seed, shuffle, cache)
     if repeat:
         dataset = dataset.repeat()
     if batch_size is not None:
