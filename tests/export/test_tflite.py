@@ -170,12 +170,20 @@ def test_norm_statistics_in_float_beat_plain_int8(uint8_export, generator, portr
 
 @pytest.mark.slow
 def test_resnet_generator_at_64(tmp_path, calibration):
+    """The paper's ResNet generator (64 filters, 9 blocks, 11.4 M parameters) at 64², the
+    figures of export/README.md: nine residual blocks compound more int8 error than the two of
+    the small test generator, and its weights dominate the file size.
+
+    8 calibration images, not 48: with min/max calibration the count changed nothing
+    measurable (export/README.md; measured here: int8 mean 0.042 with 8, 0.042-0.047 with
+    48), and calibrating the 64² ResNet on 48 took a quarter of this test's time. Parity is
+    measured on the same 8 images as before (the first 8 calibration images)."""
     pytest.importorskip("keras_portrait.networks.resnet_generator")
     from keras_portrait.networks.resnet_generator import resnet_generator  # noqa: PLC0415
 
     keras.utils.set_random_seed(1)
     generator = resnet_generator()
-    images = [tf.image.resize(batch, (64, 64)).numpy() for batch in calibration]
+    images = [tf.image.resize(calibration[0][:8], (64, 64)).numpy()]
     cards = export_generator(generator, str(tmp_path), image_size=64,
                              formats=("fp32", "int8"), representative_data=images,
                              card={"family": "CycleGAN"})

@@ -1,9 +1,3 @@
-import json
-import os
-import socket
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from harness import check_train_step
@@ -11,7 +5,6 @@ from harness import check_train_step
 from keras_portrait.models import DCGAN
 from keras_portrait.models import WGANGP
 
-HERE = os.path.dirname(__file__)
 FAMILIES = {"dcgan": DCGAN, "wgan-gp": WGANGP}
 
 
@@ -90,59 +83,23 @@ def test_argument_errors():
         DCGAN.from_preset("nope")
 
 
-def _run(args, env=None):
-    result = subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, timeout=600, env=env
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "family", [pytest.param(f, marks=pytest.mark.background_run(f)) for f in sorted(FAMILIES)]
+)
+def test_mirrored_strategy_trains_like_one_device(family, background_run):
+    """3 steps on MirroredStrategy over 2 CPUs match 3 on one device
+    (strategy_equivalence.py, run in the background by tests/background.py)."""
+    assert background_run["max_abs_diff"] <= 1e-5
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_mirrored_strategy_trains_like_one_device(family):
-    out = _run([os.path.join(HERE, "strategy_equivalence.py"), family])
-    diff = float(out.split("max_abs_diff=")[1].split()[0])
-    assert diff <= 1e-5
-
-
-def _free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-@pytest.mark.slow
-def test_multi_worker_mirrored_on_localhost(tmp_path):
-    ports = _free_ports(2)
-    workers = [f"127.0.0.1:{p}" for p in ports]
-    processes = []
-    for index in range(2):
-        env = dict(os.environ)
-        env["TF_CONFIG"] = json.dumps(
-            {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        )
-        script = os.path.join(HERE, "multiworker_train.py")
-        out = str(tmp_path / f"worker{index}.npz")
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, script, "dcgan", out],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
-    for process in processes:
-        _, stderr = process.communicate(timeout=600)
-        assert process.returncode == 0, stderr[-3000:]
-    single = str(tmp_path / "single.npz")
-    _run([os.path.join(HERE, "multiworker_train.py"), "dcgan", single, "single"])
-    first, second, alone = (np.load(tmp_path / f"{n}.npz") for n in ("worker0", "worker1", "single"))
+@pytest.mark.background_run("multiworker")
+def test_multi_worker_mirrored_on_localhost(background_run):
+    """Two MultiWorkerMirroredStrategy workers on localhost and one device train a DCGAN 3
+    steps on the same global batches (multiworker_train.py, run in the background by
+    tests/background.py): the workers agree exactly, and with the device."""
+    first, second, alone = (np.load(background_run[n]) for n in ("worker0", "worker1", "single"))
     assert first.files and first.files == second.files == alone.files
     for key in first.files:
         assert np.all(np.isfinite(first[key]))

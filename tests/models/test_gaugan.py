@@ -141,15 +141,9 @@ def test_errors():
 
 
 @pytest.mark.slow
-def test_mirrored_strategy_trains_like_one_device():
+@pytest.mark.background_run("gaugan")
+def test_mirrored_strategy_trains_like_one_device(background_run):
     """Codes are drawn for the global batch and spectral norm updates its vectors on every
-    replica alike, so two replicas train like one device (strategy_equivalence.py)."""
-    import os
-    import subprocess
-    import sys
-
-    script = os.path.join(os.path.dirname(__file__), "strategy_equivalence.py")
-    result = subprocess.run([sys.executable, script, "gaugan"], capture_output=True, text=True,
-                            timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert float(result.stdout.split("max_abs_diff=")[1].split()[0]) <= 1e-5
+    replica alike, so two replicas train like one device (strategy_equivalence.py, run in the
+    background by tests/background.py)."""
+    assert background_run["max_abs_diff"] <= 1e-5

@@ -1,6 +1,8 @@
 """A killed run, started again with the same command, ends where an uninterrupted run ends.
 
-Run as a script (`python test_resume.py RUN_DIR`), this file is the training command itself.
+Run as a script (`python test_resume.py RUN_DIR`), this file is the training command itself;
+`python test_resume.py --sigkill-then-resume RUN_DIR` kills that command mid-run and runs it
+again (`sigkill_then_resume`, a JSON line on stdout).
 """
 
 import json
@@ -71,8 +73,18 @@ def _assert_same_run(run, reference, atol):
             assert entry[name] == pytest.approx(expected_entry[name], abs=atol)
 
 
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The uninterrupted run, trained once in this process for both tests: the same `_train`
+    call as the script's (its SlowDown callback only sleeps, and verbosity logs nothing that
+    is saved)."""
+    run = str(tmp_path_factory.mktemp("resume") / "reference")
+    _train(run)
+    return run
+
+
 @pytest.mark.slow
-def test_crash_mid_epoch_then_same_call_matches_uninterrupted_run(tmp_path):
+def test_crash_mid_epoch_then_same_call_matches_uninterrupted_run(reference, tmp_path):
     import keras
 
     class Crash(keras.callbacks.Callback):
@@ -81,8 +93,7 @@ def test_crash_mid_epoch_then_same_call_matches_uninterrupted_run(tmp_path):
             if self.steps == 8:  # before the backup of step 8: the backup holds step 7
                 raise KeyboardInterrupt
 
-    reference, run = str(tmp_path / "reference"), str(tmp_path / "run")
-    _train(reference)
+    run = str(tmp_path / "run")
     with pytest.raises(KeyboardInterrupt):
         _train(run, callbacks=[Crash()])
     with open(os.path.join(run, "backup", "state.json")) as f:
@@ -103,32 +114,52 @@ def _backup_step(run):
         return 0
 
 
-@pytest.mark.slow
-def test_sigkill_mid_run_then_same_command_matches_uninterrupted_run(tmp_path):
-    reference, run = str(tmp_path / "reference"), str(tmp_path / "run")
+def sigkill_then_resume(run):
+    """Starts the training command on `run`, SIGKILLs it once its backup holds step 8 or more,
+    then runs the same command again: {"run", "step_at_kill"} and the "returncode", "stdout"
+    and "stderr" of the second run, or {"error"}."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    uninterrupted = subprocess.Popen(_command(reference), env=env, stderr=subprocess.PIPE)
-    killed = subprocess.Popen(_command(run), env=env, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
+    killed = subprocess.Popen(_command(run), env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    # Generous: the run may share the cores with the whole test suite (tests/background.py).
+    deadline = time.monotonic() + 600
     while _backup_step(run) < 8:
-        assert killed.poll() is None, killed.stderr.read().decode()
-        assert time.monotonic() < deadline, "no backup of step 8 within 120 s"
+        if killed.poll() is not None:
+            return {"error": "the run ended before its backup of step 8: "
+                             + killed.stderr.read().decode()[-3000:]}
+        if time.monotonic() > deadline:
+            killed.kill()
+            return {"error": "no backup of step 8 within 600 s"}
         time.sleep(0.02)
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
     killed.stderr.close()
     step_at_kill = _backup_step(run)
-    assert 8 <= step_at_kill < EPOCHS * STEPS, step_at_kill
+    resumed = subprocess.run(_command(run), env=env, capture_output=True, text=True, timeout=600)
+    return {"run": run, "step_at_kill": step_at_kill, "returncode": resumed.returncode,
+            "stdout": resumed.stdout, "stderr": resumed.stderr[-3000:]}
 
-    resumed = subprocess.run(_command(run), env=env, capture_output=True, text=True, timeout=120)
-    assert resumed.returncode == 0, resumed.stderr
-    assert f"Resuming {run} at step {step_at_kill}" in resumed.stdout
-    _, stderr = uninterrupted.communicate(timeout=120)
-    assert uninterrupted.returncode == 0, stderr.decode()
+
+@pytest.mark.slow
+@pytest.mark.background_run(
+    "resume-sigkill", commands=[[__file__, "--sigkill-then-resume", "{folder}/run"]]
+)
+def test_sigkill_mid_run_then_same_command_matches_uninterrupted_run(reference, background_run):
+    """`sigkill_then_resume`, run in the background by tests/background.py."""
+    report = json.loads(background_run["stdout"][0].strip().splitlines()[-1])
+    assert "error" not in report, report.get("error")
+    run, step_at_kill = report["run"], report["step_at_kill"]
+    assert 8 <= step_at_kill < EPOCHS * STEPS, step_at_kill
+    assert report["returncode"] == 0, report["stderr"]
+    assert f"Resuming {run} at step {step_at_kill}" in report["stdout"]
     _assert_same_run(run, reference, atol=1e-6)
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--sigkill-then-resume":
+        print(json.dumps(sigkill_then_resume(sys.argv[2])))
+        sys.exit(0)
+
     import keras
 
     class SlowDown(keras.callbacks.Callback):
