@@ -268,33 +268,44 @@ GAU_TINY = ["--code-dim", "8", "--filters", "2", "--encoder-filters", "4",
             "--discriminator-steps", "2", "--num-samples", "2"]
 
 
+CLI = "import sys; from keras_portrait.cli import main; sys.exit(main(sys.argv[1:]))"
+# A tiny GauGAN trained on SynthPortraits by `train gaugan` (1 step of 2 portraits), then
+# exported to fp32 by `export`: the slowest commands of this file, so tests/background.py runs
+# them (`python -c CLI ...`, as the `keras-portrait` script does) beside the other tests.
+GAUGAN_RUN = pytest.mark.background_run("cli-gaugan", commands=[
+    ["-c", CLI, "train", "gaugan", "--data", "synth", "--num-examples", "2", "--batch-size", "2",
+     "--image-size", "32", "--epochs", "1", "--out", "{folder}/run", *GAU_TINY],
+    ["-c", CLI, "export", "{folder}/run", "--formats", "fp32", "--out", "{folder}/export"],
+])
+
+
 @pytest.fixture(scope="module")
-def gaugan_run(tmp_path_factory):
-    """A tiny GauGAN trained on SynthPortraits by `train gaugan`: 1 step of 2 portraits."""
-    run = str(tmp_path_factory.mktemp("gaugan") / "run")
-    args = ["train", "gaugan", "--data", "synth", "--num-examples", "2", "--batch-size", "2",
-            "--image-size", "32", "--epochs", "1", "--out", run, *GAU_TINY]
-    assert cli.main(args) == 0
-    return run
+def gaugan_run(background_result):
+    """(the run folder, the export folder, the export command's output) of GAUGAN_RUN."""
+    result = background_result("cli-gaugan")
+    folder = result["folder"]
+    return os.path.join(folder, "run"), os.path.join(folder, "export"), result["stdout"][1]
 
 
+@GAUGAN_RUN
 def test_train_gaugan_writes_a_run(gaugan_run):
+    run, _, _ = gaugan_run
     # 2 sample rows of mask | real | own style | random style, 32 px with 2 px padding.
     for name in ("model.keras", "log.json", "run.json"):
-        assert os.path.exists(os.path.join(gaugan_run, name)), name
-    sheet = cv2.imread(os.path.join(gaugan_run, "samples_epoch_0001.png"))
+        assert os.path.exists(os.path.join(run, name)), name
+    sheet = cv2.imread(os.path.join(run, "samples_epoch_0001.png"))
     assert sheet.shape == (2 * 32 + 6, 4 * 32 + 10, 3)
-    model = keras.saving.load_model(os.path.join(gaugan_run, "model.keras"))
-    with open(os.path.join(gaugan_run, "run.json")) as f:
+    model = keras.saving.load_model(os.path.join(run, "model.keras"))
+    with open(os.path.join(run, "run.json")) as f:
         settings = json.load(f)
     assert settings["discriminator_layers"] == 3 and settings["code_dim"] == 8
     assert model.discriminator_steps == 2 and model.code_dim == 8
     assert int(model.d_optimizer.iterations.numpy()) == 2
 
 
-def test_gaugan_export_then_synthesize_with_keras_and_tflite(gaugan_run, tmp_path, capsys):
-    out = str(tmp_path / "export")
-    assert cli.main(["export", gaugan_run, "--formats", "fp32", "--out", out]) == 0
+@GAUGAN_RUN
+def test_gaugan_export_then_synthesize_with_keras_and_tflite(gaugan_run, tmp_path):
+    run, out, export_output = gaugan_run
     tflite = os.path.join(out, "generator_fp32.tflite")
     with open(tflite + ".json") as f:
         card = json.load(f)
@@ -302,14 +313,14 @@ def test_gaugan_export_then_synthesize_with_keras_and_tflite(gaugan_run, tmp_pat
     assert [i["name"] for i in card["inputs"]] == ["mask", "code", "metadata"]
     assert card["parity_vs_keras"]["max_abs"] <= 1 / 255 + 1e-6  # uint8: one grey level
     assert os.path.exists(os.path.join(out, "style_encoder_fp32.tflite"))
-    assert "inputs: mask uint8(1, 32, 32)" in capsys.readouterr().out
+    assert "inputs: mask uint8(1, 32, 32)" in export_output
 
     rng = np.random.default_rng(0)
     mask = str(tmp_path / "mask.png")
     cv2.imwrite(mask, np.kron(rng.integers(0, 7, (8, 8)), np.ones((4, 4))).astype(np.uint8))
     style = str(tmp_path / "style.png")
     cv2.imwrite(style, rng.integers(0, 256, (40, 40, 3)).astype(np.uint8))
-    model = os.path.join(gaugan_run, "model.keras")
+    model = os.path.join(run, "model.keras")
     for options in (["--seed", "3", "--metadata", "age=0.3", "glasses=1"], ["--style", style]):
         written = []
         for source in (model, tflite):
@@ -322,11 +333,19 @@ def test_gaugan_export_then_synthesize_with_keras_and_tflite(gaugan_run, tmp_pat
         cli.main(["synthesize", tflite, "--mask", mask, "-o", target, "--metadata", "hat=1"])
 
 
-def test_gaugan_folder_data(tmp_path):
+def test_gaugan_folder_data(tmp_path, capsys):
     from keras_portrait.cli import gaugan
+    from keras_portrait.data import SynthPortraits
+    from keras_portrait.data.synth_dataset import metadata_vector
 
     folder = tmp_path / "data"
     assert cli.main(["render", str(folder), "--count", "3", "--size", "32"]) == 0
+    # `render` writes the metadata of its portraits.
+    batches = list(gaugan.folder_dataset(str(folder), 16, 3, shuffle=False))
+    portraits = SynthPortraits(seed=0)
+    truth = [metadata_vector(portraits.sample(i, size=32)["attributes"]) for i in range(3)]
+    np.testing.assert_allclose(batches[0]["metadata"], truth, atol=1e-5)
+    os.remove(folder / "metadata.csv")
     with pytest.raises(SystemExit, match="file,age,gender,glasses"):
         gaugan.folder_dataset(str(folder), 16, 2)
     with open(folder / "metadata.csv", "w") as f:
@@ -336,3 +355,12 @@ def test_gaugan_folder_data(tmp_path):
     assert len(batches) == 2 and batches[0]["image"].shape == (2, 16, 16, 3)
     assert batches[0]["mask"].dtype == tf.int32 and int(tf.reduce_max(batches[0]["mask"])) <= 6
     np.testing.assert_allclose(batches[1]["metadata"], [[0.2, 1, 0]])
+    # An unreadable image is skipped with a warning; a file listed twice is an error.
+    (folder / "images" / "000001.png").write_bytes(b"broken")
+    batches = list(gaugan.folder_dataset(str(folder), 16, 2, shuffle=False))
+    assert sum(len(b["image"]) for b in batches) == 2
+    assert "skipped images/000001.png" in capsys.readouterr().err
+    with open(folder / "metadata.csv", "a") as f:
+        f.write("images/000002.png,0.5,2,0\n")
+    with pytest.raises(SystemExit, match=r"1 bad row: line 5: images/000002.png is listed twice"):
+        gaugan.folder_dataset(str(folder), 16, 2)

@@ -62,7 +62,8 @@ def _render(args):
     from keras_portrait.data import write_synth_folder
 
     write_synth_folder(args.out, count=args.count, size=args.size, style=args.style, seed=args.seed)
-    print(f"wrote {args.count} portraits, their masks and labels.json to {args.out}")
+    print(f"wrote {args.count} portraits, their masks, labels.json and metadata.csv to "
+          f"{args.out}")
     return 0
 
 
@@ -558,12 +559,23 @@ def _translate(args):
 def _prepare(args):
     from keras_portrait.face import prepare_folder
 
-    report = prepare_folder(
-        args.src, args.dst, size=args.size, all_faces=args.all_faces, template=args.template,
-        masks=not args.no_masks, min_score=args.min_score,
-    )
+    try:
+        report = prepare_folder(
+            args.src, args.dst, size=args.size, all_faces=args.all_faces,
+            template=args.template, masks=not args.no_masks, min_score=args.min_score,
+            metadata=args.metadata,
+        )
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(f"error: {error}") from None
     for item in report["skipped"]:
         print(f"skipped {item['source']}: {item['reason']}", file=sys.stderr)
+    if "metadata" in report:
+        meta = report["metadata"]
+        for file in meta["crops_without_metadata"]:
+            print(f"no metadata row for {file}: left out of metadata.csv", file=sys.stderr)
+        print(f"metadata.csv: {meta['crops_with_metadata']} crops "
+              f"({len(meta['crops_without_metadata'])} without a row, "
+              f"{len(meta['rows_without_crop'])} rows without a crop)")
     print(f"{report['crops']} face crops from {report['sources']} images written to "
           f"{args.dst} ({len(report['skipped'])} images skipped, see prepare_report.json)")
     return 0 if report["crops"] else 1
@@ -707,6 +719,10 @@ def _add_prepare(parser):
     parser.add_argument("--template", default="ffhq", choices=["ffhq", "tight"])
     parser.add_argument("--no-masks", action="store_true", help="skip the 7-class masks")
     parser.add_argument("--min-score", type=float, default=0.5, help="detection threshold")
+    parser.add_argument("--metadata", default=None,
+                        help="CSV 'file,age,gender,glasses' of the pictures (file relative to "
+                             "SRC, age in years, gender 0-1 or female/male, glasses 0/1 or "
+                             "yes/no): writes DST/metadata.csv for `train gaugan`")
 
 
 def _add_check(parser):

@@ -1,7 +1,7 @@
 """`keras-portrait` for GauGAN: its training data, model, export and `synthesize`."""
 
-import csv
 import os
+import sys
 
 import cv2
 import numpy as np
@@ -10,9 +10,11 @@ from keras_portrait import GauGAN
 from keras_portrait import LiteRTRunner
 from keras_portrait import export_generator
 from keras_portrait import save_image
+from keras_portrait.data.metadata import METADATA_FILE  # in a `--data` folder by default
+from keras_portrait.data.metadata import METADATA_NAMES
+from keras_portrait.data.metadata import read_metadata
 from keras_portrait.export import read_card
 
-METADATA_FILE = "metadata.csv"  # in a `--data` folder, unless `--metadata-file` names another
 FOLDER_HELP = (
     "gaugan: a folder written by `keras-portrait prepare` (or `render`): images/*.png, "
     "masks/*.png (class ids as gray levels) and a metadata CSV (default DIR/metadata.csv, or "
@@ -38,38 +40,41 @@ def folder_dataset(folder, image_size, batch_size, seed=0, metadata_file=None, s
     """A prepared folder and its metadata CSV (`FOLDER_HELP`) as batches, read into memory."""
     import tensorflow as tf  # noqa: PLC0415
 
-    from keras_portrait.data import METADATA_NAMES  # noqa: PLC0415
-
     path = metadata_file or os.path.join(folder, METADATA_FILE)
     if not os.path.isfile(path):
         raise SystemExit(f"error: no metadata CSV at {path!r}. {FOLDER_HELP}")
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    missing = [c for c in ("file", *METADATA_NAMES) if rows and c not in rows[0]]
-    if not rows or missing:
-        raise SystemExit(f"error: {path} has no rows or lacks the columns {missing}. "
-                         f"{FOLDER_HELP}")
-    images, masks, metadata = [], [], []
-    for row in rows:
-        name = row["file"] if os.path.dirname(row["file"]) else f"images/{row['file']}"
+    try:
+        table = read_metadata(path)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}. {FOLDER_HELP}") from None
+    images, masks, metadata, unreadable = [], [], [], []
+    for file, values in table.items():
+        name = file if os.path.dirname(file) else f"images/{file}"
         image = cv2.imread(os.path.join(folder, name), cv2.IMREAD_COLOR)
         mask_name = os.path.join("masks", os.path.relpath(name, "images"))
         mask = cv2.imread(os.path.splitext(os.path.join(folder, mask_name))[0] + ".png",
                           cv2.IMREAD_GRAYSCALE)
         if image is None or mask is None:
-            raise SystemExit(f"error: {folder}: cannot read {name} or its mask {mask_name}")
+            unreadable.append(name)
+            continue
         image = cv2.resize(image[:, :, ::-1], (image_size, image_size),
                            interpolation=cv2.INTER_AREA)
         images.append(image.astype(np.float32) / 127.5 - 1.0)
         masks.append(cv2.resize(mask, (image_size, image_size),
                                 interpolation=cv2.INTER_NEAREST).astype(np.int32))
-        metadata.append([float(row[n]) for n in METADATA_NAMES])
+        metadata.append(values)
+    for name in unreadable:
+        print(f"warning: {folder}: skipped {name}: the image or its mask cannot be read",
+              file=sys.stderr)
+    if not images:
+        raise SystemExit(f"error: {folder}: none of the {len(table)} images of {path} and "
+                         f"their masks can be read. {FOLDER_HELP}")
     data = tf.data.Dataset.from_tensor_slices({
         "image": np.stack(images), "mask": np.stack(masks),
         "metadata": np.asarray(metadata, np.float32),
     })
     if shuffle:
-        data = data.shuffle(len(rows), seed=seed)
+        data = data.shuffle(len(images), seed=seed)
     return data.batch(batch_size, drop_remainder=shuffle)
 
 
@@ -158,8 +163,6 @@ def draw_code(code_dim, seed):
 
 def _synthesize_with_model(args):
     import keras  # noqa: PLC0415
-
-    from keras_portrait.data import METADATA_NAMES  # noqa: PLC0415
 
     model = keras.saving.load_model(args.model, safe_mode=True)
     if not isinstance(model, GauGAN):

@@ -7,14 +7,12 @@ Every element is rendered on the fly from its index, so a dataset is fully deter
 import numpy as np
 import tensorflow as tf
 
-from keras_portrait.data.synth import AGE_RANGE
+from keras_portrait.data.metadata import METADATA_NAMES
+from keras_portrait.data.metadata import age_to_unit
 from keras_portrait.data.synth import SynthPortraits
 
 FAMILIES = ("dcgan", "wgan-gp", "cyclegan", "stargan", "gaugan", "rotation")
 
-# Metadata of the GauGAN family, in this order: age scaled to [0, 1] over SynthPortraits'
-# AGE_RANGE, gender presentation in [0, 1], glasses in {0, 1}.
-METADATA_NAMES = ("age", "gender", "glasses")
 
 # The CelebA attributes of the StarGAN reference configuration (c_dim=5), read off the render's
 # labels: black / blond / brown hair from the hair colour (other colours: none of the three),
@@ -26,10 +24,9 @@ _CELEBA_HAIR = {"black_hair": ("black",), "blond_hair": ("blonde", "platinum"),
 
 def metadata_vector(attributes):
     """The GauGAN metadata vector (METADATA_NAMES) of a render's `attributes` dict."""
-    low, high = AGE_RANGE
-    age = (float(attributes["age"]) - low) / (high - low)
     return np.array(
-        [np.clip(age, 0.0, 1.0), float(attributes["gender"]), float(attributes["glasses"])],
+        [age_to_unit(attributes["age"]), float(attributes["gender"]),
+         float(attributes["glasses"])],
         dtype=np.float32,
     )
 

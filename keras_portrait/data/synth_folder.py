@@ -6,15 +6,19 @@ import os
 import cv2
 from tqdm import tqdm
 
+from keras_portrait.data.metadata import METADATA_FILE
+from keras_portrait.data.metadata import write_metadata
 from keras_portrait.data.synth import SynthPortraits
+from keras_portrait.data.synth_dataset import metadata_vector
 
 
 def write_synth_folder(out_dir, count=64, size=128, style=None, seed=0, verbose=True):
     """Renders `count` SynthPortraits samples into `out_dir` and returns the labels written.
 
     `images/NNNNNN.png` (RGB), `masks/NNNNNN.png` (class ids of
-    `keras_portrait.labels.MASK_CLASSES` as 8-bit gray levels) and `labels.json` (one record per
-    image: identity, expression, intensity, pose, style, attributes).
+    `keras_portrait.labels.MASK_CLASSES` as 8-bit gray levels), `labels.json` (one record per
+    image: identity, expression, intensity, pose, style, attributes) and `metadata.csv` (age,
+    gender, glasses in [0, 1]: GauGAN's folder format, `keras_portrait.data.metadata`).
 
     Args:
         out_dir: str. Output folder (created when missing).
@@ -29,12 +33,13 @@ def write_synth_folder(out_dir, count=64, size=128, style=None, seed=0, verbose=
     portraits = SynthPortraits(seed=seed)
     for sub in ("images", "masks"):
         os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
-    labels = []
+    labels, metadata = [], {}
     for index in tqdm(range(count), desc="rendering", disable=not verbose):
         sample = portraits.sample(index, size=size, style=style)
         name = f"{index:06d}.png"
         cv2.imwrite(os.path.join(out_dir, "images", name), sample["image"][..., ::-1])
         cv2.imwrite(os.path.join(out_dir, "masks", name), sample["mask"].astype("uint8"))
+        metadata[f"images/{name}"] = metadata_vector(sample["attributes"])
         labels.append(
             {
                 "file": f"images/{name}",
@@ -49,6 +54,7 @@ def write_synth_folder(out_dir, count=64, size=128, style=None, seed=0, verbose=
         )
     with open(os.path.join(out_dir, "labels.json"), "w") as f:
         json.dump(labels, f, indent=1)
+    write_metadata(os.path.join(out_dir, METADATA_FILE), metadata)
     return labels
 
 

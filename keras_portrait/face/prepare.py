@@ -7,6 +7,9 @@ import cv2
 import numpy as np
 
 from keras_portrait.data.decode import read_rgb8
+from keras_portrait.data.metadata import METADATA_FILE
+from keras_portrait.data.metadata import read_source_metadata
+from keras_portrait.data.metadata import write_metadata
 from keras_portrait.data.scan import list_images
 from keras_portrait.face.alignment import align
 from keras_portrait.face.detection import DEFAULT_DETECTOR
@@ -32,6 +35,7 @@ def prepare_folder(
     masks=True,
     min_score=0.5,
     detector=DEFAULT_DETECTOR,
+    metadata=None,
     progress=True,
 ):
     """Detects, aligns and crops the faces of every image under `src` into a dataset in `dst`.
@@ -49,7 +53,10 @@ def prepare_folder(
       matrix from the source picture to the crop (for `paste_back`);
     - `labels.csv` — file, yaw, pitch, roll: `keras_portrait.data.labeled(dst + "/labels.csv")`
       reads the crops with their poses;
-    - `prepare_report.json` — counts, and every skipped source with its reason.
+    - `metadata.csv` (with `metadata`) — file, age, gender, glasses in [0, 1] for every crop
+      whose source has a row: GauGAN's folder format (`keras_portrait.data.metadata`);
+    - `prepare_report.json` — counts, and every skipped source with its reason (and, with
+      `metadata`, the crops without a row and the rows whose picture gave no crop).
 
     `images/` is a plain image folder for `keras_portrait.data.image_folder`. Images without a
     face, unreadable files and meshes the landmark model rejects are skipped and reported; they
@@ -66,6 +73,10 @@ def prepare_folder(
         masks: bool. Write the 7-class masks (the slowest part). Defaults to `True`.
         min_score: float. Detection threshold. Defaults to `0.5`.
         detector: str. See `detect_faces`.
+        metadata: str or None. A CSV of the pictures' age (years), gender and glasses, `file`
+            relative to `src` (the source format of `keras_portrait.data.metadata`); checked
+            whole before any picture is read. One row describes one person, so it cannot be
+            combined with `all_faces`. Defaults to `None`.
         progress: bool. Show a progress bar. Defaults to `True`.
 
     Returns:
@@ -75,6 +86,10 @@ def prepare_folder(
         raise FileNotFoundError(f"Image folder not found: {src!r}")
     if size < 16:
         raise ValueError(f"`size` must be >= 16. Received: size={size}")
+    if metadata is not None and all_faces:
+        raise ValueError("`metadata` gives one person per picture; it cannot be combined with "
+                         "`all_faces=True`")
+    table = read_source_metadata(metadata) if metadata is not None else None
     root = os.path.abspath(src)
     for sub in ("images", "masks", "landmarks") if masks else ("images", "landmarks"):
         os.makedirs(os.path.join(dst, sub), exist_ok=True)
@@ -84,7 +99,7 @@ def prepare_folder(
         lambda rel: _prepare_one(root, rel, dst, size, all_faces, template, masks, min_score,
                                  detector),
         progress=progress, description="preparing faces")
-    return _write_outputs(dst, entries)
+    return _write_outputs(dst, entries, table)
 
 
 def _prepare_one(root, rel, dst, size, all_faces, template, masks, min_score, detector):
@@ -145,7 +160,7 @@ def _write_crop(image, points, face, index, name, rel, dst, size, template, mask
     }
 
 
-def _write_outputs(dst, entries):
+def _write_outputs(dst, entries, table=None):
     records = [record for entry in entries for record in entry.get("crops", [])]
     skipped = [{"source": e["source"], "reason": e["skipped"]} for e in entries if "skipped" in e]
     with open(os.path.join(dst, LABELS), "w") as f:
@@ -160,6 +175,23 @@ def _write_outputs(dst, entries):
         "skipped": skipped,
         "rejected_faces": sum(len(e.get("rejected_faces", [])) for e in entries),
     }
+    if table is not None:
+        report["metadata"] = _write_crop_metadata(dst, records, table)
     with open(os.path.join(dst, REPORT), "w") as f:
         json.dump(report, f, indent=1)
     return report
+
+
+def _write_crop_metadata(dst, records, table):
+    """`metadata.csv` of the crops whose source has a row of `table`; what did not match."""
+    rows, without = {}, []
+    for record in records:
+        values = table.get(record["source"].replace(os.sep, "/"))
+        if values is None:
+            without.append(record["file"])
+        else:
+            rows[record["file"]] = values
+    write_metadata(os.path.join(dst, METADATA_FILE), rows)
+    cropped = {record["source"].replace(os.sep, "/") for record in records}
+    return {"crops_with_metadata": len(rows), "crops_without_metadata": without,
+            "rows_without_crop": sorted(set(table) - cropped)}

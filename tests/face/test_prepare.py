@@ -33,8 +33,17 @@ def _folder(tmp_path):
 def test_prepare_writes_a_dataset_and_reports_what_it_skipped(tmp_path):
     src, truth = _folder(tmp_path)
     dst = tmp_path / "dst"
-    report = prepare_folder(str(src), str(dst), size=64, progress=False)
+    # Metadata for a.png and for wall.png (no face), none for sub/b.jpg.
+    (tmp_path / "meta.csv").write_text("file,age,gender,glasses\na.png,49,male,yes\n"
+                                       "wall.png,30,0,0\n")
+    report = prepare_folder(str(src), str(dst), size=64, progress=False,
+                            metadata=str(tmp_path / "meta.csv"))
     assert report["sources"] == 4 and report["crops"] == 2
+    assert report["metadata"] == {"crops_with_metadata": 1,
+                                  "crops_without_metadata": ["images/sub/b.png"],
+                                  "rows_without_crop": ["wall.png"]}
+    assert (dst / "metadata.csv").read_text().splitlines() == [
+        "file,age,gender,glasses", "images/a.png,0.5,1,1"]
     assert sorted((s["source"], s["reason"].split(":")[0]) for s in report["skipped"]) == [
         ("broken.png", "unreadable"), ("wall.png", "no face found")]
     with open(dst / "labels.json") as f:
@@ -56,6 +65,18 @@ def test_prepare_writes_a_dataset_and_reports_what_it_skipped(tmp_path):
                       verbose=False)
     images, poses = next(iter(dataset))
     assert images.shape == (2, 64, 64, 3) and dataset.attribute_names == ["yaw", "pitch", "roll"]
+
+
+def test_prepare_checks_the_metadata_before_reading_a_picture(tmp_path):
+    src, _ = _folder(tmp_path)
+    (tmp_path / "bad.csv").write_text("file,age,gender,glasses\na.png,49,robot,1\n")
+    with pytest.raises(SystemExit, match=r"line 2 \(a.png\): gender 'robot'"):
+        cli.main(["prepare", str(src), str(tmp_path / "dst"), "--metadata",
+                  str(tmp_path / "bad.csv")])
+    assert not (tmp_path / "dst").exists()
+    with pytest.raises(ValueError, match="one person per picture"):
+        prepare_folder(str(src), str(tmp_path / "dst"), all_faces=True,
+                       metadata=str(tmp_path / "bad.csv"))
 
 
 def test_prepare_resumes_after_an_interruption(tmp_path, capsys):

@@ -9,7 +9,7 @@ import numpy as np
 from keras_portrait import metrics
 from keras_portrait.data.synth import AGE_RANGE
 from keras_portrait.data.synth import SynthPortraits
-from keras_portrait.data.synth_dataset import METADATA_NAMES
+from keras_portrait.data.metadata import METADATA_NAMES
 from keras_portrait.data.synth_dataset import render_controls
 from keras_portrait.data.synth_dataset import metadata_vector
 from keras_portrait.face import face_mask
