@@ -333,6 +333,37 @@ def test_gaugan_export_then_synthesize_with_keras_and_tflite(gaugan_run, tmp_pat
         cli.main(["synthesize", tflite, "--mask", mask, "-o", target, "--metadata", "hat=1"])
 
 
+@GAUGAN_RUN
+def test_gaugan_sample_and_evaluate(gaugan_run, tmp_path, capsys):
+    run, _, _ = gaugan_run
+    model = os.path.join(run, "model.keras")
+    grid = str(tmp_path / "grid.png")
+    assert cli.main(["sample", model, "-n", "3", "-o", grid, "--seed", "5"]) == 0
+    # 3 rows of mask | real | own style | random style, 32 px with 2 px padding.
+    sheet = cv2.imread(grid)
+    assert sheet.shape == (3 * 32 + 8, 4 * 32 + 10, 3)
+    # The first column is the colourised mask of SynthPortraits(seed=5)'s first sitter.
+    from keras_portrait.data import synth_portraits
+    from keras_portrait.models.gaugan import colorize_mask
+
+    first = next(iter(synth_portraits(family="gaugan", image_size=32, batch_size=1,
+                                      num_examples=1, seed=5, shuffle=False)))
+    tile = sheet[2:34, 2:34, ::-1]
+    np.testing.assert_array_equal(tile, colorize_mask(np.asarray(first["mask"]))[0])
+
+    out = str(tmp_path / "evaluation")
+    assert cli.main(["evaluate", "gaugan", run, "--count", "2", "--out", out]) == 0
+    with open(os.path.join(out, "evaluation.json")) as f:
+        report = json.load(f)
+    assert report["count"] == 2 and report["seed"] == 1000  # the run's seed 0 + 1000: unseen
+    assert set(report) >= {"mask_fidelity", "reconstruction", "glasses", "age"}
+    for name in ("fidelity", "control"):
+        assert os.path.exists(os.path.join(out, f"evaluation_{name}.png"))
+    assert "own-style SSIM" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="holds a GauGAN, not a StarGAN"):
+        cli.main(["evaluate", "stargan", run])
+
+
 def test_gaugan_folder_data(tmp_path, capsys):
     from keras_portrait.cli import gaugan
     from keras_portrait.data import SynthPortraits

@@ -254,8 +254,18 @@ def _train(args):
 
 def _sample(args):
     model = keras.saving.load_model(args.model, safe_mode=True)
-    save_image(args.output, model.sample_grid(model.sample_inputs(args.n, args.seed)))
-    print(f"{args.n} samples written to {args.output}")
+    if isinstance(model, GauGAN):
+        count = args.n or 8
+        inputs = gaugan.sample_inputs(model, args.data, count, args.seed)
+    elif isinstance(model, (DCGAN, WGANGP)):
+        count = args.n or 64
+        inputs = model.sample_inputs(count, args.seed)
+    else:
+        raise SystemExit(f"error: `sample` draws from DCGAN, WGAN-GP and GauGAN models; "
+                         f"{args.model} holds a {type(model).__name__}: use `translate` or "
+                         "`rotate` on your pictures")
+    save_image(args.output, model.sample_grid(inputs))
+    print(f"{count} samples written to {args.output}")
     return 0
 
 
@@ -305,6 +315,12 @@ def _domain_images(args, settings, count, seed):
 def _evaluate(args):
     if args.family == "stargan":
         return _evaluate_stargan(args)
+    if args.family == "gaugan":
+        model_path, settings = _run_settings(args.run)
+        model = keras.saving.load_model(model_path, safe_mode=True)
+        if not isinstance(model, GauGAN):
+            raise SystemExit(f"error: {model_path} holds a {type(model).__name__}, not a GauGAN")
+        return gaugan.evaluate(args, model, model_path, settings)
     model_path, settings = _run_settings(args.run)
     model = keras.saving.load_model(model_path, safe_mode=True)
     if not isinstance(model, CycleGAN):
@@ -651,16 +667,24 @@ def _add_train(parser):
 
 
 def _add_sample(parser):
-    parser.add_argument("model", help="a .keras file written by `train`")
-    parser.add_argument("-n", type=int, default=64, help="number of images")
+    parser.add_argument("model", help="a DCGAN, WGAN-GP or GauGAN .keras file written by `train`")
+    parser.add_argument("-n", type=int, default=None,
+                        help="number of images (default 64; gaugan: 8 masks, a row each: mask "
+                             "| real | its own style | a random style)")
     parser.add_argument("-o", "--output", required=True, help="the PNG grid to write")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="latent seed; gaugan: the SynthPortraits seed of the masks")
+    parser.add_argument("--data", default="synth",
+                        help="gaugan: where the masks and metadata come from, 'synth' or a "
+                             "prepared folder with metadata.csv")
 
 
 def _add_evaluate(parser):
-    parser.add_argument("family", choices=["cyclegan", "stargan"],
+    parser.add_argument("family", choices=["cyclegan", "stargan", "gaugan"],
                         help="cyclegan: photo → painting pairs; stargan: held-out sitters in "
-                             "every expression (SynthPortraits ground truth)")
+                             "every expression (SynthPortraits ground truth); gaugan: mask "
+                             "fidelity, own-style reconstruction and the metadata controls on "
+                             "held-out sitters")
     parser.add_argument("run", help="a run folder of `train` (or its .keras file)")
     parser.add_argument("--data", default=None,
                         help="synth or a domain-A folder (default: the run's data)")

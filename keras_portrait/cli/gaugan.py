@@ -1,5 +1,6 @@
 """`keras-portrait` for GauGAN: its training data, model, export and `synthesize`."""
 
+import json
 import os
 import sys
 
@@ -123,6 +124,43 @@ def export(args, model, model_path, settings):
         print(f"{fmt}: {card['path']}, max |diff| vs Keras {parity['max_abs']:.4g}")
     inputs = next(iter(cards.values()))["inputs"]
     print("inputs: " + ", ".join(f"{i['name']} {i['dtype']}{tuple(i['shape'])}" for i in inputs))
+    return 0
+
+
+def sample_inputs(model, data, count, seed):
+    """`count` examples of `data` (synth: the SynthPortraits of `seed`) for `model.sample_grid`
+    (`sample` of a GauGAN: a model that paints from masks cannot draw its own inputs)."""
+    examples = dataset(data, model.image_size, count, seed, count, shuffle=False)
+    model.set_sample_batch(next(iter(examples)))
+    return model.sample_inputs(count)
+
+
+def evaluate(args, model, model_path, settings):
+    """`evaluate gaugan RUN`: `evaluate_synthesis` on held-out SynthPortraits sitters."""
+    from keras_portrait.models.gaugan.evaluation import evaluate_synthesis  # noqa: PLC0415
+
+    seed = args.seed if args.seed is not None else settings.get("seed", 0) + 1000
+    try:
+        report, sheets = evaluate_synthesis(model, count=args.count, seed=seed,
+                                            image_size=args.image_size,
+                                            sheet_rows=args.sheet_rows)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    report = {"model": model_path, **report}
+    out = args.out or os.path.dirname(model_path)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "evaluation.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    for name, sheet in sheets.items():
+        save_image(os.path.join(out, f"evaluation_{name}.png"), sheet)
+    fidelity = report["mask_fidelity"]
+    print(f"mask mIoU {fidelity['synthesized'].get('miou', float('nan')):.3f} "
+          f"(true renders {fidelity['true_render'].get('miou', float('nan')):.3f}), "
+          f"own-style SSIM {report['reconstruction']['ssim']['mean']:.3f}")
+    if "glasses" in report:
+        print(f"glasses toggled: {report['glasses']}")
+        print(f"age 0 → 1: {report['age']}")
+    print(f"evaluation.json and evaluation_{'/'.join(sheets)}.png written to {out}")
     return 0
 
 
