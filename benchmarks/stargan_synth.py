@@ -76,6 +76,8 @@ def parse_args():
     budget.add_argument("--steps", type=int, help="generator updates instead of --minutes")
     parser.add_argument("--filters", type=int, default=16)
     parser.add_argument("--blocks", type=int, default=3)
+    parser.add_argument("--residual", action="store_true",
+                        help="the generator predicts a correction of its input (not the paper)")
     parser.add_argument("--discriminator-filters", type=int, default=16)
     parser.add_argument("--discriminator-layers", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=16)
@@ -167,7 +169,7 @@ def main():
     keras.utils.set_random_seed(TRAIN_SEED)
     size = 64
     model = kp.StarGAN(
-        image_size=size, filters=args.filters, num_blocks=args.blocks,
+        image_size=size, filters=args.filters, num_blocks=args.blocks, residual=args.residual,
         discriminator_filters=args.discriminator_filters,
         discriminator_layers=args.discriminator_layers,
         discriminator_steps=args.discriminator_steps, seed=TRAIN_SEED,
@@ -215,6 +217,7 @@ def main():
         "median_step_seconds": float(np.median(steps[1:])) if len(steps) > 1 else None,
         "config": {
             "image_size": size, "filters": args.filters, "blocks": args.blocks,
+            "residual": args.residual,
             "discriminator_filters": args.discriminator_filters,
             "discriminator_layers": args.discriminator_layers, "batch_size": args.batch_size,
             "discriminator_steps": args.discriminator_steps, "learning_rate": args.learning_rate,

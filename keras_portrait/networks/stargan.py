@@ -8,7 +8,7 @@ from keras_portrait.layers import TileLabels
 from keras_portrait.networks._common import check_positive_int
 
 
-def stargan_generator(num_labels, filters=64, num_blocks=6, name="generator"):
+def stargan_generator(num_labels, filters=64, num_blocks=6, residual=False, name="generator"):
     """StarGAN's generator: `[image in [-1, 1], target label (L,)]` → image in [-1, 1].
 
     The label is tiled over the image as `L` extra input channels (`TileLabels`), then: a 7×7
@@ -18,6 +18,11 @@ def stargan_generator(num_labels, filters=64, num_blocks=6, name="generator"):
     every convolution but the last. With the reference configuration (64 filters, 6 blocks,
     5 labels) the network has 8,430,528 trainable parameters.
 
+    With `residual=True` (not in the paper) the tanh is a correction added to the input image
+    (times 2, so any colour can be reached; the sum clipped to [-1, 1]) and the last
+    convolution starts at zero: the untrained generator returns its input, and training only
+    has to learn what the target label changes. Same parameters as the paper's network.
+
     The image input is `(None, None, 3)`: any size whose sides are multiples of 4.
 
     Args:
@@ -26,6 +31,8 @@ def stargan_generator(num_labels, filters=64, num_blocks=6, name="generator"):
         filters: int. Filters of the first convolution (`g_conv_dim`); the bottleneck has 4×.
             Defaults to `64`.
         num_blocks: int. Residual blocks (`g_repeat_num`). Defaults to `6`.
+        residual: bool. Predict a correction of the input instead of the image. Defaults to
+            `False` (the paper).
         name: str. Name of the model.
 
     Reference:
@@ -40,12 +47,12 @@ def stargan_generator(num_labels, filters=64, num_blocks=6, name="generator"):
         x = InstanceNormalization(center=True, scale=True, name=f"{layer_name}_norm")(x)
         return keras.layers.ReLU(name=f"{layer_name}_relu")(x)
 
-    def conv(channels, kernel, stride, layer_name, transpose=False):
+    def conv(channels, kernel, stride, layer_name, transpose=False, initializer="glorot_uniform"):
         layer = keras.layers.Conv2DTranspose if transpose else keras.layers.Conv2D
         # "same" padding with these kernels and strides is the reference's zero padding
         # (3 for 7×7; 1 for the stride-2 4×4 convolutions and their transposes).
         return layer(channels, kernel, strides=stride, padding="same", use_bias=False,
-                     name=f"{layer_name}_conv")
+                     kernel_initializer=initializer, name=f"{layer_name}_conv")
 
     image = keras.Input((None, None, 3), name="image")
     label = keras.Input((num_labels,), name="label")
@@ -58,8 +65,11 @@ def stargan_generator(num_labels, filters=64, num_blocks=6, name="generator"):
                           use_bias=False, name=f"block{i}")(x)
     for i, channels in enumerate((filters * 2, filters)):
         x = norm_relu(conv(channels, 4, 2, f"up{i}", transpose=True)(x), f"up{i}")
-    x = conv(3, 7, 1, "to_rgb")(x)
+    # Residual: a zero last layer makes the untrained generator return its input.
+    x = conv(3, 7, 1, "to_rgb", initializer="zeros" if residual else "glorot_uniform")(x)
     output = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
+    if residual:
+        output = keras.ops.clip(image + 2.0 * output, -1.0, 1.0)
     return keras.Model([image, label], output, name=name)
 
 

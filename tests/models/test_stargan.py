@@ -148,6 +148,18 @@ def test_defaults_are_the_papers():
         assert (optimizer.beta_1, optimizer.beta_2) == (0.5, 0.999)
 
 
+def test_residual_model_translates_to_its_input_untrained_and_saves(tmp_path):
+    gan = StarGAN(**TINY, residual=True, seed=0)
+    images = _images(2)
+    expected = np.round((images + 1) * 127.5).astype(np.uint8)
+    assert np.abs(gan.translate(images, "happy").astype(int) - expected).max() <= 1
+    assert gan.get_config()["residual"] is True
+    path = str(tmp_path / "residual.keras")
+    gan.save(path)
+    assert keras.saving.load_model(path).generator.count_params() == gan.generator.count_params()
+    assert keras.saving.load_model(path).residual is True
+
+
 def test_argument_errors():
     with pytest.raises(ValueError, match="label_type"):
         StarGAN(**TINY, label_type="multi")

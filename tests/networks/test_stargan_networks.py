@@ -30,6 +30,23 @@ def test_generator_follows_the_label_and_saves():
     check_model_save(generator, [image, one_hot[[0, 2]]])
 
 
+def test_residual_generator_starts_as_the_identity():
+    paper = stargan_generator(3, filters=8, num_blocks=1)
+    residual = stargan_generator(3, filters=8, num_blocks=1, residual=True)
+    assert residual.count_params() == paper.count_params()
+    image = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    labels = np.eye(3, dtype="float32")[[0, 2]]
+    np.testing.assert_array_equal(np.asarray(residual([image, labels])), image)
+    # Once the last layer moves, the label changes the output and the sum stays in [-1, 1].
+    last = residual.get_layer("to_rgb_conv")
+    last.kernel.assign(np.full(last.kernel.shape, 0.05, "float32"))
+    first = np.asarray(residual([image, labels]))
+    second = np.asarray(residual([image, labels[::-1]]))
+    assert np.abs(first).max() <= 1.0 and np.abs(first - image).max() > 1e-3
+    assert np.abs(first - second).max() > 1e-4
+    check_model_save(residual, [image, labels])
+
+
 def test_generator_is_fully_convolutional():
     generator = stargan_generator(2, filters=4, num_blocks=1)
     out = generator([np.zeros((1, 24, 40, 3), "float32"), np.zeros((1, 2), "float32")])
