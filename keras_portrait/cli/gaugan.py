@@ -1,6 +1,5 @@
 """`keras-portrait` for GauGAN: its training data, model, export and `synthesize`."""
 
-import json
 import os
 import sys
 
@@ -11,6 +10,7 @@ from keras_portrait import GauGAN
 from keras_portrait import LiteRTRunner
 from keras_portrait import export_generator
 from keras_portrait import save_image
+from keras_portrait.cli.common import write_evaluation
 from keras_portrait.data.metadata import METADATA_FILE  # in a `--data` folder by default
 from keras_portrait.data.metadata import METADATA_NAMES
 from keras_portrait.data.metadata import read_metadata
@@ -148,11 +148,7 @@ def evaluate(args, model, model_path, settings):
         raise SystemExit(f"error: {error}") from None
     report = {"model": model_path, **report}
     out = args.out or os.path.dirname(model_path)
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "evaluation.json"), "w") as f:
-        json.dump(report, f, indent=1)
-    for name, sheet in sheets.items():
-        save_image(os.path.join(out, f"evaluation_{name}.png"), sheet)
+    write_evaluation(out, report, sheets)
     fidelity = report["mask_fidelity"]
     print(f"mask mIoU {fidelity['synthesized'].get('miou', float('nan')):.3f} "
           f"(true renders {fidelity['true_render'].get('miou', float('nan')):.3f}), "
