@@ -63,3 +63,48 @@ def test_tflite_cleaner_matches_the_model(files):
     assert np.abs(cleaner.clean(renders, holes).astype(int) - gan.clean(renders, holes)).max() <= 1
     with pytest.raises(ValueError, match="size=64"):
         cleaner.clean(renders[:, :32, :32], holes[:, :32, :32])
+
+
+CLI = "import sys; from keras_portrait.cli import main; sys.exit(main(sys.argv[1:]))"
+# `train rotation` on SynthPortraits pairs (1 step of 2 pairs at 32²), then `export` to fp32
+# and int8: run by tests/background.py beside the other tests, as `keras-portrait` runs them.
+ROTATION_RUN = pytest.mark.background_run("cli-rotation", commands=[
+    ["-c", CLI, "train", "rotation", "--data", "synth", "--num-examples", "2",
+     "--batch-size", "2", "--image-size", "32", "--epochs", "1", "--out", "{folder}/run",
+     "--filters", "4", "--num-blocks", "1", "--spade-hidden", "4", "--discriminator-filters",
+     "4", "--discriminator-layers", "2", "--num-samples", "2"],
+    ["-c", CLI, "export", "{folder}/run", "--formats", "fp32", "int8", "--calibration-images",
+     "2", "--out", "{folder}/export"],
+])
+
+
+@ROTATION_RUN
+def test_train_then_export_a_rotation_run(background_run):
+    import json
+    import os
+
+    import keras
+
+    run = os.path.join(background_run["folder"], "run")
+    export = os.path.join(background_run["folder"], "export")
+    model = keras.saving.load_model(os.path.join(run, "model.keras"))
+    assert isinstance(model, RotationGAN) and model.filters == 4 and model.num_blocks == 1
+    assert int(model.g_optimizer.iterations.numpy()) == 1
+    # 2 sample rows of render (holes in magenta) | cleaned | target, 32 px with 2 px padding.
+    sheet = cv2.imread(os.path.join(run, "samples_epoch_0001.png"))
+    assert sheet.shape == (2 * 32 + 6, 3 * 32 + 8, 3)
+    with open(os.path.join(run, "run.json")) as f:
+        assert json.load(f)["discriminator_layers"] == 2
+    for fmt in ("fp32", "int8"):
+        card = read_card(os.path.join(export, f"rotation_{fmt}.tflite"))
+        assert card["family"] == "RotationGAN" and card["output"]["shape"] == [1, 32, 32, 3]
+        assert [i["name"] for i in card["inputs"]] == ["render", "holes"]
+    fp32 = read_card(os.path.join(export, "rotation_fp32.tflite"))
+    assert fp32["parity_vs_keras"]["max_abs"] <= 1 / 255 + 1e-6  # uint8: one grey level
+    assert "rotation_int8.tflite" in background_run["stdout"][1]
+
+
+def test_train_rotation_refuses_other_optimizers(tmp_path):
+    with pytest.raises(SystemExit, match="rotation trains with GauGAN's optimizers"):
+        cli.main(["train", "rotation", "--data", "synth", "--epochs", "1", "--out",
+                  str(tmp_path), "--learning-rate", "1e-3"])

