@@ -38,6 +38,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--filters", type=int, default=64)
     parser.add_argument("--num-blocks", type=int, default=6)
+    parser.add_argument("--residual", action="store_true",
+                        help="the generator corrects its input (not the paper; docs/stargan.md)")
     parser.add_argument("--discriminator-layers", type=int, default=None,
                         help="default: 6 at 128², one fewer per halving of the size")
     parser.add_argument("--synth-examples", type=int, default=4096)
@@ -55,7 +57,8 @@ def main():
                                           num_examples=args.synth_examples, seed=args.seed)
     steps = args.steps_per_epoch or int(dataset.cardinality())
     gan = kp.StarGAN(num_domains=7, image_size=size, filters=args.filters,
-                     num_blocks=args.num_blocks, discriminator_layers=layers, seed=args.seed)
+                     num_blocks=args.num_blocks, residual=args.residual,
+                     discriminator_layers=layers, seed=args.seed)
     half = max(args.epochs // 2, 1)
 
     def adam(updates_per_step):

@@ -186,10 +186,11 @@ STAR_TINY = ["--filters", "8", "--num-blocks", "1", "--discriminator-filters", "
 
 @pytest.fixture(scope="module")
 def stargan_run(tmp_path_factory):
-    """A tiny StarGAN trained on SynthPortraits' expressions by `train stargan`: 2 × 2 steps."""
+    """A tiny StarGAN trained on SynthPortraits' expressions by `train stargan`: 2 × 2 steps,
+    with the residual generator (exported and translated by the tests below)."""
     run = str(tmp_path_factory.mktemp("stargan") / "run")
     args = ["train", "stargan", "--data", "synth", "--num-examples", "4", "--batch-size", "2",
-            "--image-size", "32", "--epochs", "2", "--out", run, *STAR_TINY]
+            "--image-size", "32", "--epochs", "2", "--out", run, "--residual", *STAR_TINY]
     assert cli.main(args) == 0
     return run
 
@@ -201,7 +202,7 @@ def test_train_stargan_writes_a_run(stargan_run):
         settings = json.load(f)
     assert settings["label_type"] == "class" and settings["decay_epochs"] == 1
     assert model.domain_names == tuple(EXPRESSIONS)
-    assert model.label_type == "class" and model.discriminator_steps == 2
+    assert model.label_type == "class" and model.discriminator_steps == 2 and model.residual
     # The paper's schedule: 1e-4 for the first half of the epochs, then linear decay to 0.
     # The discriminator updates twice per step: 4 of its steps per epoch of 2 steps.
     for optimizer, per_epoch in ((model.g_optimizer, 2), (model.d_optimizer, 4)):

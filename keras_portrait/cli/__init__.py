@@ -300,6 +300,9 @@ def _add_train(parser):
     parser.add_argument("--num-blocks", "--blocks", type=int, default=None,
                         help="cyclegan, stargan, rotation: residual blocks (default 9, "
                              "stargan and rotation 6)")
+    parser.add_argument("--residual", action="store_true",
+                        help="stargan: the generator corrects its input, starting as the "
+                             "identity (not the paper; keeps the sitter on short runs)")
     parser.add_argument("--discriminator-filters", type=int, default=64,
                         help="cyclegan, stargan, gaugan, rotation: discriminator width (ndf)")
     parser.add_argument("--discriminator-layers", type=int, default=None,

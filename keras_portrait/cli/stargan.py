@@ -50,7 +50,7 @@ def build(args, dataset):
         return StarGAN(
             num_domains=len(names), image_size=args.image_size,
             label_type="attributes" if attributes else "class", domain_names=list(names),
-            filters=args.filters, num_blocks=args.num_blocks,
+            filters=args.filters, num_blocks=args.num_blocks, residual=args.residual,
             discriminator_filters=args.discriminator_filters,
             discriminator_layers=args.discriminator_layers,
             discriminator_steps=args.discriminator_steps, seed=args.seed,
