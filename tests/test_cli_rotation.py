@@ -98,7 +98,7 @@ def test_train_then_export_a_rotation_run(background_run):
     for fmt in ("fp32", "int8"):
         card = read_card(os.path.join(export, f"rotation_{fmt}.tflite"))
         assert card["family"] == "RotationGAN" and card["output"]["shape"] == [1, 32, 32, 3]
-        assert [i["name"] for i in card["inputs"]] == ["render", "holes"]
+        assert list(card["inputs"]) == ["render", "holes"]
     fp32 = read_card(os.path.join(export, "rotation_fp32.tflite"))
     assert fp32["parity_vs_keras"]["max_abs"] <= 1 / 255 + 1e-6  # uint8: one grey level
     assert "rotation_int8.tflite" in background_run["stdout"][1]
