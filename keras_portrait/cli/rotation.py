@@ -1,6 +1,8 @@
 """`keras-portrait` for face rotation: Rotate-and-Render pairs of a folder, the rotation
 model's training data, model and export, and `rotate`."""
 
+import math
+import os
 import sys
 
 
@@ -46,8 +48,6 @@ def add_rotate(parser):
 
 
 def rotate(args):
-    import os  # noqa: PLC0415
-
     import keras  # noqa: PLC0415
 
     from keras_portrait import rotate as turn  # noqa: PLC0415
@@ -136,8 +136,6 @@ def build(args):
 
 def export(args, model, model_path, settings):
     """`export RUN` for a rotation run: the generator with inputs "render" and "holes"."""
-    import os  # noqa: PLC0415
-
     from keras_portrait import export_generator  # noqa: PLC0415
     from keras_portrait.cli.common import run_data  # noqa: PLC0415
 
@@ -146,9 +144,10 @@ def export(args, model, model_path, settings):
     calibration = None
     if "int8" in args.formats:
         count = args.calibration_images
-        calibration = dataset(run_data(args, settings), size, min(16, count),
-                              settings.get("seed", 0), count, shuffle=False).take(
-                                  -(-count // min(16, count)))
+        batch = min(16, count)
+        pairs = dataset(run_data(args, settings), size, batch, settings.get("seed", 0), count,
+                        shuffle=False)
+        calibration = pairs.take(math.ceil(count / batch))  # a pairs folder may hold more
     try:
         cards = export_generator(
             model, out, image_size=size, formats=args.formats, input_type=args.input_type,
