@@ -23,7 +23,15 @@ import os
 
 
 import keras_portrait as kp
-from keras_portrait.cli.gaugan import dataset as gaugan_data
+
+
+def gaugan_data(data, image_size, batch_size, seed, num_examples, shuffle=True):
+    """SynthPortraits (`data == "synth"`) or a prepared folder, as GauGAN batches."""
+    if data == "synth":
+        return kp.data.synth_portraits(family="gaugan", image_size=image_size,
+                                       batch_size=batch_size, num_examples=num_examples,
+                                       seed=seed, shuffle=shuffle)
+    return kp.data.mask_folder(data, image_size, batch_size, seed, shuffle=shuffle)
 
 
 def main():
@@ -42,6 +50,9 @@ def main():
     parser.add_argument("--encoder-filters", type=int, default=64)
     parser.add_argument("--discriminator-filters", type=int, default=64)
     parser.add_argument("--spade-hidden", type=int, default=128)
+    parser.add_argument("--metadata-weight", type=float, default=1.0,
+                        help="weight of the metadata critic (0: the seed, no critic)")
+    parser.add_argument("--critic-filters", type=int, default=64)
     parser.add_argument("--discriminator-steps", type=int, default=1,
                         help="2 when training is unstable (the seed's 2:1)")
     parser.add_argument("--vgg19", default=None,
@@ -62,6 +73,7 @@ def main():
                     encoder_filters=args.encoder_filters,
                     discriminator_filters=args.discriminator_filters,
                     spade_hidden=args.spade_hidden, discriminator_steps=args.discriminator_steps,
+                    metadata_weight=args.metadata_weight, critic_filters=args.critic_filters,
                     perceptual_weight=weight, perceptual_network=perceptual,
                     perceptual_layer_weights=layer_weights, seed=args.seed)
     gan.compile()  # TTUR: Adam(1e-4) generator and encoder, Adam(4e-4) discriminator

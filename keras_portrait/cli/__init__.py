@@ -319,6 +319,11 @@ def _add_train(parser):
     parser.add_argument("--spade-hidden", type=int, default=128,
                         help="gaugan, rotation: channels of the SPADE layers' shared "
                              "convolution")
+    parser.add_argument("--metadata-weight", type=float, default=1.0,
+                        help="gaugan: weight of the metadata critic that makes the age, "
+                             "gender and glasses controls work (0: none, as the seed)")
+    parser.add_argument("--critic-filters", type=int, default=64,
+                        help="gaugan: metadata-critic width")
     parser.add_argument("--metadata-file", default=None,
                         help="gaugan on a folder: the metadata CSV (default DIR/metadata.csv)")
     parser.add_argument("--pool-size", type=int, default=50, help="cyclegan: image pool size")

@@ -11,9 +11,7 @@ from keras_portrait import LiteRTRunner
 from keras_portrait import export_generator
 from keras_portrait import save_image
 from keras_portrait.cli.common import write_evaluation
-from keras_portrait.data.metadata import METADATA_FILE  # in a `--data` folder by default
 from keras_portrait.data.metadata import METADATA_NAMES
-from keras_portrait.data.metadata import read_metadata
 from keras_portrait.export import read_card
 
 FOLDER_HELP = (
@@ -38,45 +36,20 @@ def dataset(data, image_size, batch_size, seed=0, num_examples=4096, style="phot
 
 
 def folder_dataset(folder, image_size, batch_size, seed=0, metadata_file=None, shuffle=True):
-    """A prepared folder and its metadata CSV (`FOLDER_HELP`) as batches, read into memory."""
-    import tensorflow as tf  # noqa: PLC0415
+    """`kp.data.mask_folder`, its errors as the command's (with the `--metadata-file` hint)."""
+    import warnings  # noqa: PLC0415
 
-    path = metadata_file or os.path.join(folder, METADATA_FILE)
-    if not os.path.isfile(path):
-        raise SystemExit(f"error: no metadata CSV at {path!r}. {FOLDER_HELP}")
-    try:
-        table = read_metadata(path)
-    except ValueError as error:
-        raise SystemExit(f"error: {error}. {FOLDER_HELP}") from None
-    images, masks, metadata, unreadable = [], [], [], []
-    for file, values in table.items():
-        name = file if os.path.dirname(file) else f"images/{file}"
-        image = cv2.imread(os.path.join(folder, name), cv2.IMREAD_COLOR)
-        mask_name = os.path.join("masks", os.path.relpath(name, "images"))
-        mask = cv2.imread(os.path.splitext(os.path.join(folder, mask_name))[0] + ".png",
-                          cv2.IMREAD_GRAYSCALE)
-        if image is None or mask is None:
-            unreadable.append(name)
-            continue
-        image = cv2.resize(image[:, :, ::-1], (image_size, image_size),
-                           interpolation=cv2.INTER_AREA)
-        images.append(image.astype(np.float32) / 127.5 - 1.0)
-        masks.append(cv2.resize(mask, (image_size, image_size),
-                                interpolation=cv2.INTER_NEAREST).astype(np.int32))
-        metadata.append(values)
-    for name in unreadable:
-        print(f"warning: {folder}: skipped {name}: the image or its mask cannot be read",
-              file=sys.stderr)
-    if not images:
-        raise SystemExit(f"error: {folder}: none of the {len(table)} images of {path} and "
-                         f"their masks can be read. {FOLDER_HELP}")
-    data = tf.data.Dataset.from_tensor_slices({
-        "image": np.stack(images), "mask": np.stack(masks),
-        "metadata": np.asarray(metadata, np.float32),
-    })
-    if shuffle:
-        data = data.shuffle(len(images), seed=seed)
-    return data.batch(batch_size, drop_remainder=shuffle)
+    from keras_portrait.data.mask_folder import mask_folder  # noqa: PLC0415
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            data = mask_folder(folder, image_size, batch_size, seed, metadata_file, shuffle)
+        except ValueError as error:
+            raise SystemExit(f"error: {error}") from None
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    return data
 
 
 def build(args):
@@ -87,7 +60,9 @@ def build(args):
             encoder_filters=args.encoder_filters,
             discriminator_filters=args.discriminator_filters,
             discriminator_layers=args.discriminator_layers, spade_hidden=args.spade_hidden,
-            discriminator_steps=args.discriminator_steps, seed=args.seed,
+            discriminator_steps=args.discriminator_steps,
+            metadata_weight=args.metadata_weight, critic_filters=args.critic_filters,
+            seed=args.seed,
         )
     except ValueError as error:
         raise SystemExit(f"error: {error}") from None

@@ -12,6 +12,7 @@ from keras_portrait.data.synth import SynthPortraits
 from keras_portrait.data.synth.contact_sheet import contact_sheet
 from keras_portrait.data.synth.styles import STYLES
 from keras_portrait.data.synth_dataset import FAMILIES
+from keras_portrait.data.mask_folder import mask_folder
 from keras_portrait.data.metadata import METADATA_NAMES
 from keras_portrait.data.synth_dataset import STARGAN_ATTRIBUTES
 from keras_portrait.data.synth_dataset import synth_portraits

@@ -19,6 +19,11 @@ def discriminator_hinge_loss(real, fake):
     ]))
 
 
+def generator_hinge_loss(fake):
+    """Hinge generator loss of per-scale outputs, averaged over the scales."""
+    return ops.mean(ops.stack([losses.hinge_generator_loss(f[-1]) for f in fake]))
+
+
 def generator_hinge_and_matching(real, fake, feature_matching_weight):
     """`(adversarial, feature matching)` of the generator from per-scale outputs.
 
@@ -27,7 +32,7 @@ def generator_hinge_and_matching(real, fake, feature_matching_weight):
     and averaged over the scales, as the reference (`feature_matching_loss` averages both, so
     it is multiplied back by the layers per scale), times `feature_matching_weight`.
     """
-    adversarial = ops.mean(ops.stack([losses.hinge_generator_loss(f[-1]) for f in fake]))
+    adversarial = generator_hinge_loss(fake)
     layers = len(real[0]) - 1
     matching = feature_matching_weight * layers * losses.feature_matching_loss(
         [r[:-1] for r in real], [f[:-1] for f in fake]

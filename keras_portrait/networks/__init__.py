@@ -4,6 +4,7 @@ from keras_portrait.networks.patch_gan import patch_gan_discriminator
 from keras_portrait.networks.resnet_generator import resnet_generator
 from keras_portrait.networks.stargan import stargan_discriminator
 from keras_portrait.networks.stargan import stargan_generator
+from keras_portrait.networks.spade import metadata_critic
 from keras_portrait.networks.spade import multiscale_discriminator
 from keras_portrait.networks.spade import spade_generator
 from keras_portrait.networks.spade import style_encoder

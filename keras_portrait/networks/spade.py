@@ -6,6 +6,7 @@ import warnings
 import keras
 
 from keras_portrait.layers import InstanceNormalization
+from keras_portrait.layers.conditioning import TileLabels
 from keras_portrait.layers.spade import SPADEResBlock
 from keras_portrait.networks._common import check_positive_int
 
@@ -30,6 +31,20 @@ def _check_size(image_size, factor, what):
         )
 
 
+def _default_depth(image_size, num_layers, what):
+    """`num_layers`, or the stride-2 layers from `image_size` down to 4 when None."""
+    if num_layers is None:
+        _check_size(image_size, 8, what)
+        num_layers = int(round(math.log2(image_size / 4)))
+        if 4 * 2**num_layers != image_size:
+            raise ValueError(
+                f"`image_size` must be a power of two for the default {what} depth; pass "
+                f"`num_layers`. Received: image_size={image_size}"
+            )
+    check_positive_int("num_layers", num_layers)
+    return num_layers
+
+
 def style_encoder(image_size=128, code_dim=256, filters=64, num_layers=None, name="style_encoder"):
     """Image in [-1, 1] → `[mu, logvar]` of a Gaussian style code, each `(batch, code_dim)`.
 
@@ -52,15 +67,7 @@ def style_encoder(image_size=128, code_dim=256, filters=64, num_layers=None, nam
     """
     check_positive_int("code_dim", code_dim)
     check_positive_int("filters", filters)
-    if num_layers is None:
-        _check_size(image_size, 8, "style encoder")
-        num_layers = int(round(math.log2(image_size / 4)))
-        if 4 * 2**num_layers != image_size:
-            raise ValueError(
-                "`image_size` must be a power of two for the default encoder depth; pass "
-                f"`num_layers`. Received: image_size={image_size}"
-            )
-    check_positive_int("num_layers", num_layers)
+    num_layers = _default_depth(image_size, num_layers, "style encoder")
     image = keras.Input((image_size, image_size, 3), name="image")
     x = image
     for i in range(num_layers):
@@ -83,6 +90,7 @@ def spade_generator(
     filters=64,
     hidden=128,
     spectral_norm=True,
+    metadata_in_spade=True,
     name="generator",
 ):
     """`[mask one-hot, style code, metadata]` → image in [-1, 1].
@@ -94,6 +102,12 @@ def spade_generator(
     1f; then LeakyReLU 0.2, a 3×3 convolution to RGB and tanh. With `metadata_dim=0` it is the
     reference generator.
 
+    With `metadata_in_spade` the metadata values are also constant channels of the SPADE
+    condition (the mask one-hot plus `metadata_dim` channels), so every block's γ and β see
+    them next to the layout: glasses can be drawn where the eyes are. Entering only through
+    the first map, which is tiny (2×2 at 64²) and renormalized by every instance norm, the
+    metadata was measured to have no visible effect (docs/gaugan.md).
+
     Args:
         num_classes: int. Classes of the one-hot mask. Defaults to `7`
             (`keras_portrait.labels.MASK_CLASSES`).
@@ -104,6 +118,8 @@ def spade_generator(
         hidden: int. Channels of the SPADE layers' shared convolution. Defaults to `128`.
         spectral_norm: bool. Spectral normalization in the residual blocks. Defaults to
             `True`.
+        metadata_in_spade: bool. Metadata also in every SPADE condition (ignored without
+            metadata). Defaults to `True`.
         name: str. Name of the model.
 
     Reference:
@@ -127,16 +143,19 @@ def spade_generator(
     code = keras.Input((code_dim,), name="code")
     inputs = [mask, code]
     vector = code
+    condition = mask
     if metadata_dim:
         metadata = keras.Input((metadata_dim,), name="metadata")
         inputs.append(metadata)
         vector = keras.layers.Concatenate(name="code_and_metadata")([code, metadata])
+        if metadata_in_spade:
+            condition = TileLabels(name="mask_and_metadata")([mask, metadata])
     x = keras.layers.Dense(16 * filters * side * side, name="fc")(vector)
     x = keras.layers.Reshape((side, side, 16 * filters), name="fc_map")(x)
 
     def block(x, width, block_name):
         return SPADEResBlock(width, hidden=hidden, spectral_norm=spectral_norm,
-                             name=block_name)([x, mask])
+                             name=block_name)([x, condition])
 
     def up(x, up_name):
         return keras.layers.UpSampling2D(2, interpolation="nearest", name=up_name)(x)
@@ -151,6 +170,42 @@ def spade_generator(
     x = keras.layers.Conv2D(3, 3, padding="same", name="to_rgb_conv")(x)
     image = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
     return keras.Model(inputs, image, name=name)
+
+
+def metadata_critic(image_size=128, metadata_dim=3, filters=64, num_layers=None,
+                    name="metadata_critic"):
+    """Image in [-1, 1] → one logit per metadata value `(batch, metadata_dim)`.
+
+    The judge that makes GauGAN's metadata controls work: trained on real images to read
+    their metadata (sigmoid cross-entropy against values in [0, 1]), it then asks the
+    generator's images to show the metadata they were made with. Stride-2 4×4 convolutions
+    with LeakyReLU 0.2 (no normalization: the colour of hair or skin is a cue of age) from
+    `filters` doubling to 8 × `filters` down to a 4×4 map, then a dense layer.
+
+    Args:
+        image_size: int. Side of the square input, a power of two ≥ 8 for the default depth.
+            Defaults to `128`.
+        metadata_dim: int. Values to read. Defaults to `3`.
+        filters: int. Filters of the first convolution. Defaults to `64`.
+        num_layers: int or None. Stride-2 convolutions; None gives `log2(image_size / 4)`.
+        name: str. Name of the model.
+
+    Reference:
+        Odena et al., "Conditional Image Synthesis with Auxiliary Classifier GANs", ICML 2017;
+        Choi et al., "StarGAN", CVPR 2018 (a classifier trained on real images only).
+    """
+    check_positive_int("metadata_dim", metadata_dim)
+    check_positive_int("filters", filters)
+    num_layers = _default_depth(image_size, num_layers, "metadata critic")
+    image = keras.Input((image_size, image_size, 3), name="image")
+    x = image
+    for i in range(num_layers):
+        x = keras.layers.Conv2D(filters * min(2**i, 8), 4, strides=2, padding="same",
+                                name=f"layer{i}_conv")(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"layer{i}_lrelu")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    logits = keras.layers.Dense(metadata_dim, dtype="float32", name="logits")(x)
+    return keras.Model(image, logits, name=name)
 
 
 def multiscale_discriminator(

@@ -43,11 +43,66 @@ def test_train_step_moves_generator_encoder_and_discriminator(trained):
     assert set(logs) == set(gan.LOSS_NAMES)
     assert logs["perceptual_loss"] > 0 and logs["kl_loss"] > 0
     assert logs["feature_matching_loss"] > 0
-    # check_train_step looked at the generator side as a whole: the encoder moves too.
-    before = [w.numpy().copy() for w in gan.encoder.trainable_weights]
+    assert logs["d_metadata_loss"] > 0 and logs["g_metadata_loss"] > 0
+    # check_train_step looked at each side as a whole: the encoder and the critic move too.
+    networks = (gan.encoder, gan.critic)
+    before = [[w.numpy().copy() for w in n.trainable_weights] for n in networks]
     gan.fit(tf.data.Dataset.from_tensors(_batch(seed=1)), verbose=0)
-    assert any(not np.array_equal(w.numpy(), b)
-               for w, b in zip(gan.encoder.trainable_weights, before))
+    for network, weights in zip(networks, before):
+        assert any(not np.array_equal(w.numpy(), b)
+                   for w, b in zip(network.trainable_weights, weights)), network.name
+
+
+def test_edit_metadata_changes_one_value_per_example(trained):
+    gan, _ = trained
+    metadata = np.random.default_rng(0).uniform(0, 1, (64, 3)).astype("float32")
+    edited = np.asarray(gan.edit_metadata(metadata))
+    changed = ~np.isclose(edited, metadata)
+    assert (changed.sum(axis=1) == 1).all()
+    np.testing.assert_allclose(edited[changed], 1.0 - metadata[changed], rtol=1e-6)
+    assert set(np.argmax(changed, axis=1)) == {0, 1, 2}  # every column gets edited
+
+
+def test_metadata_losses_follow_the_formulas(trained):
+    gan, _ = trained
+    batch = _batch(seed=5)
+    one_hot = gan.one_hot(batch["mask"])
+    # The critic's loss on real images: λ_meta · sigmoid cross-entropy of its reading.
+    logits = np.asarray(gan.critic(batch["image"], training=True), "float64")
+    target = batch["metadata"].astype("float64")
+    expected = np.mean(np.sum(np.log1p(np.exp(logits)) - target * logits, axis=1))
+    _, logged = gan.discriminator_loss(batch["image"], one_hot, batch["image"], batch["metadata"])
+    np.testing.assert_allclose(logged["d_metadata_loss"], expected, rtol=1e-5)
+    # Real images scored as their own fakes: the hinge terms are 1 + D and 1 − D per patch.
+    assert float(logged["d_loss"]) > 0
+    half = GauGAN(**TINY, metadata_weight=0.5, seed=0)
+    _, logged_half = half.discriminator_loss(batch["image"], one_hot, batch["image"],
+                                             batch["metadata"])
+    logits = np.asarray(half.critic(batch["image"], training=True), "float64")
+    expected = np.mean(np.sum(np.log1p(np.exp(logits)) - target * logits, axis=1))
+    np.testing.assert_allclose(logged_half["d_metadata_loss"], 0.5 * expected, rtol=1e-5)
+
+
+def test_without_metadata_weight_there_is_no_critic():
+    gan = GauGAN(**TINY, metadata_weight=0.0, seed=0)
+    assert gan.critic is None and gan.discriminators == [gan.discriminator]
+    gan.compile(jit_compile=False)
+    logs = check_train_step(gan, _batch())
+    assert logs["d_metadata_loss"] == 0 and logs["g_metadata_loss"] == 0
+    assert GauGAN(**TINY, metadata_dim=0).metadata_weight == 0.0
+    with pytest.raises(ValueError, match="critic"):
+        GauGAN(**TINY, metadata_weight=0.0, critic=keras.Sequential())
+
+
+def test_files_saved_before_the_critic_load_without_one(trained):
+    gan, _ = trained
+    old = GauGAN(**TINY, metadata_weight=0.0, metadata_in_spade=False, seed=0)
+    config = old.get_config()
+    for key in ("critic", "metadata_weight", "metadata_in_spade", "critic_filters"):
+        config.pop(key)
+    reloaded = GauGAN.from_config(config)
+    assert reloaded.critic is None and reloaded.metadata_weight == 0.0
+    assert reloaded.generator.count_params() == old.generator.count_params()
 
 
 def test_save_and_load_round_trip(trained):
@@ -58,7 +113,7 @@ def test_save_and_load_round_trip(trained):
     reloaded = check_model_save(gan, inputs)
     assert isinstance(reloaded, GauGAN)
     for key, value in gan.get_config().items():
-        if key not in ("generator", "encoder", "discriminator"):
+        if key not in gan.NETWORK_ARGS:
             assert reloaded.get_config()[key] == value, key
     np.testing.assert_array_equal(
         reloaded.synthesize(batch["mask"], batch["metadata"], style_images=batch["image"]),
@@ -74,7 +129,7 @@ def test_generator_loss_terms_follow_the_formulas(trained):
     np.testing.assert_allclose(
         total,
         logged["g_adversarial_loss"] + logged["feature_matching_loss"] + logged["kl_loss"]
-        + logged["perceptual_loss"], rtol=1e-5,
+        + logged["perceptual_loss"] + logged["g_metadata_loss"], rtol=1e-5,
     )
     # KL of the encoder's (mu, logvar), weighted 0.05: the encoder is deterministic.
     mu, logvar = gan.encoder(batch["image"], training=True)

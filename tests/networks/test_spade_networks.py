@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 from harness import check_model_save
 
-from keras_portrait.networks.spade import multiscale_discriminator, spade_generator, style_encoder
+from keras_portrait.networks.spade import (
+    metadata_critic,
+    multiscale_discriminator,
+    spade_generator,
+    style_encoder,
+)
 
 
 def test_discriminator_reference_shapes_and_count():
@@ -34,6 +39,36 @@ def test_generator_shapes_metadata_and_save():
     with pytest.warns(UserWarning, match="1×1"):
         without = spade_generator(metadata_dim=0, image_size=32, code_dim=8, filters=2, hidden=8)
     assert len(without.inputs) == 2
+
+
+def _condition_channels(generator):
+    return {layer.name: layer.input[1].shape[-1] for layer in generator.layers
+            if layer.name.startswith(("head_", "middle_", "up_")) and isinstance(layer.input, list)}
+
+
+def test_metadata_in_every_spade_condition():
+    # The SPADE blocks see the mask one-hot and, as constant channels, the metadata (7 + 3);
+    # without `metadata_in_spade` the mask only, the metadata entering through the first map.
+    kwargs = {"num_classes": 7, "metadata_dim": 3, "image_size": 64, "code_dim": 8,
+              "filters": 2, "hidden": 8}
+    conditioned = _condition_channels(spade_generator(**kwargs))
+    assert len(conditioned) == 7 and set(conditioned.values()) == {10}
+    plain = _condition_channels(spade_generator(**kwargs, metadata_in_spade=False))
+    assert set(plain.values()) == {7}
+    assert spade_generator(**kwargs).count_params() > spade_generator(
+        **kwargs, metadata_in_spade=False).count_params()
+
+
+def test_metadata_critic_depth_and_logits():
+    critic = metadata_critic(image_size=32, metadata_dim=3, filters=4)
+    assert sum(layer.name.endswith("_conv") for layer in critic.layers) == 3  # 32 → 4
+    logits = critic(np.zeros((2, 32, 32, 3), "float32"))
+    assert tuple(logits.shape) == (2, 3)
+    check_model_save(critic, [np.zeros((1, 32, 32, 3), "float32")])
+    with pytest.raises(ValueError, match="power of two"):
+        metadata_critic(image_size=96)
+    with pytest.raises(ValueError, match="metadata_dim"):
+        metadata_critic(metadata_dim=0)
 
 
 def test_encoder_depth_and_outputs():

@@ -14,8 +14,10 @@ from keras_portrait.models.base_gan import check_callable
 from keras_portrait.models.base_gan import check_loss_weights
 from keras_portrait.models.multiscale import discriminator_hinge_loss
 from keras_portrait.models.multiscale import generator_hinge_and_matching
+from keras_portrait.models.multiscale import generator_hinge_loss
 from keras_portrait.models.multiscale import split_scales
 from keras_portrait.models.sample_images import Unsaved
+from keras_portrait.networks.spade import metadata_critic
 from keras_portrait.networks.spade import multiscale_discriminator
 from keras_portrait.networks.spade import spade_generator
 from keras_portrait.networks.spade import style_encoder
@@ -57,6 +59,17 @@ class GauGAN(BaseGAN):
     `perceptual_layer_weights`). Optimizers: TTUR, Adam(1e-4) for the generator and the
     encoder, Adam(4e-4) for the discriminator, β = (0, 0.999).
 
+    Metadata control (`metadata_weight` > 0; not in the seed, whose controls this package
+    measured to have no effect: the code of a sitter's own image already tells the generator
+    whether she wears glasses, and nothing asks it to listen to the metadata). A
+    `metadata_critic` on the discriminator's side learns to read the metadata of real images
+    (sigmoid cross-entropy, λ_meta); the generator also draws every example with one metadata
+    value edited (a random column v → 1 − v: glasses on or off, gender swapped, age mirrored)
+    and the same mask and code, and is asked, on both images, for the hinge adversarial
+    loss and for the critic to read the metadata it was given (λ_meta). Feature matching and
+    the perceptual loss stay on the unedited image, whose target is the real one. With
+    `metadata_in_spade` the metadata also enters every SPADE block's condition.
+
     `call([mask one-hot, code, metadata])` is the generator; `synthesize` gives uint8 images
     from class-id masks, with the code of a style image or drawn from a seed.
 
@@ -74,6 +87,11 @@ class GauGAN(BaseGAN):
         num_scales: int. Discriminator scales. Defaults to `2`.
         spade_hidden: int. Channels of the SPADE layers' shared convolution. Defaults to
             `128`.
+        metadata_in_spade: bool. Metadata as constant channels of every SPADE condition, next
+            to the mask. Defaults to `True`.
+        metadata_weight: float. λ_meta of the metadata critic's loss, for both players; 0
+            trains without critic and edited metadata (the seed). Defaults to `1.0`.
+        critic_filters: int. Width of the metadata critic. Defaults to `64`.
         feature_matching_weight: float. λ_fm. Defaults to `10.0`.
         kl_weight: float. λ_kl. Defaults to `0.05`.
         perceptual_weight: float. λ_p, used when `perceptual_network` is set. Defaults to
@@ -86,20 +104,22 @@ class GauGAN(BaseGAN):
             (the reference's VGG weights are 1/32, 1/16, 1/8, 1/4, 1); None weighs each 1.
         discriminator_steps: int. Discriminator updates per generator update (the portrait
             seed used 2 when training was unstable). Defaults to `1`.
-        generator, encoder, discriminator: keras.Model or None. Networks to use instead of
-            the defaults built from the arguments above.
+        generator, encoder, discriminator, critic: keras.Model or None. Networks to use
+            instead of the defaults built from the arguments above (`critic` only with
+            `metadata_weight` > 0 and metadata).
         seed: int or None. Seed of the code draws.
 
     Reference:
         Park et al., "Semantic Image Synthesis with Spatially-Adaptive Normalization", CVPR
-        2019; Heusel et al., "GANs Trained by a Two Time-Scale Update Rule", NeurIPS 2017.
+        2019; Heusel et al., "GANs Trained by a Two Time-Scale Update Rule", NeurIPS 2017;
+        Odena et al., "Conditional Image Synthesis with Auxiliary Classifier GANs", ICML 2017.
     """
 
     LOSS_NAMES = (
-        "d_loss", "g_loss", "g_adversarial_loss", "feature_matching_loss", "kl_loss",
-        "perceptual_loss",
+        "d_loss", "d_metadata_loss", "g_loss", "g_adversarial_loss", "feature_matching_loss",
+        "kl_loss", "perceptual_loss", "g_metadata_loss",
     )
-    NETWORK_ARGS = ("generator", "encoder", "discriminator")
+    NETWORK_ARGS = ("generator", "encoder", "discriminator", "critic")
 
     def __init__(
         self,
@@ -113,6 +133,9 @@ class GauGAN(BaseGAN):
         discriminator_layers=4,
         num_scales=2,
         spade_hidden=128,
+        metadata_in_spade=True,
+        metadata_weight=1.0,
+        critic_filters=64,
         feature_matching_weight=10.0,
         kl_weight=0.05,
         perceptual_weight=10.0,
@@ -122,6 +145,7 @@ class GauGAN(BaseGAN):
         generator=None,
         encoder=None,
         discriminator=None,
+        critic=None,
         seed=None,
         **kwargs,
     ):
@@ -130,6 +154,7 @@ class GauGAN(BaseGAN):
             feature_matching_weight=feature_matching_weight,
             kl_weight=kl_weight,
             perceptual_weight=perceptual_weight,
+            metadata_weight=metadata_weight,
         )
         check_callable("perceptual_network", perceptual_network,
                        "images → list of features")
@@ -143,6 +168,9 @@ class GauGAN(BaseGAN):
         self.discriminator_layers = discriminator_layers
         self.num_scales = num_scales
         self.spade_hidden = spade_hidden
+        self.metadata_in_spade = bool(metadata_in_spade)
+        self.metadata_weight = float(metadata_weight) if metadata_dim else 0.0
+        self.critic_filters = critic_filters
         self.feature_matching_weight = feature_matching_weight
         self.kl_weight = kl_weight
         self.perceptual_weight = perceptual_weight
@@ -151,12 +179,18 @@ class GauGAN(BaseGAN):
             else [float(w) for w in perceptual_layer_weights]
         )
         self.generator = generator or spade_generator(
-            num_classes, metadata_dim, image_size, code_dim, filters, spade_hidden
+            num_classes, metadata_dim, image_size, code_dim, filters, spade_hidden,
+            metadata_in_spade=metadata_in_spade,
         )
         self.encoder = encoder or style_encoder(image_size, code_dim, encoder_filters)
         self.discriminator = discriminator or multiscale_discriminator(
             num_classes, discriminator_filters, discriminator_layers, num_scales
         )
+        self.critic = None
+        if self.metadata_weight > 0:
+            self.critic = critic or metadata_critic(image_size, metadata_dim, critic_filters)
+        elif critic is not None:
+            raise ValueError("`critic` is used only with metadata and `metadata_weight` > 0.")
         self._perceptual = Unsaved(perceptual_network)
         self._sample_batch = Unsaved()
         self.built = True
@@ -167,7 +201,7 @@ class GauGAN(BaseGAN):
 
     @property
     def discriminators(self):
-        return [self.discriminator]
+        return [self.discriminator] + ([self.critic] if self.critic is not None else [])
 
     def default_optimizers(self):
         return (
@@ -216,32 +250,65 @@ class GauGAN(BaseGAN):
         )
         return split_scales(outputs, self.num_scales)
 
-    def discriminator_loss(self, images, masks_one_hot, fakes):
+    def discriminator_loss(self, images, masks_one_hot, fakes, metadata=None):
         real = self.discriminate(images, masks_one_hot)
         fake = self.discriminate(fakes, masks_one_hot)
         loss = discriminator_hinge_loss(real, fake)
-        return loss, {"d_loss": loss}
+        reading = ops.zeros((), "float32")
+        if self.critic is not None:
+            reading = self.metadata_weight * self.metadata_reading_loss(images, metadata)
+        return loss + reading, {"d_loss": loss, "d_metadata_loss": reading}
+
+    def metadata_reading_loss(self, images, metadata):
+        """Sigmoid cross-entropy of the critic's reading of `images` against `metadata`."""
+        logits = self.critic(ops.convert_to_tensor(images, "float32"), training=True)
+        return losses.attribute_cross_entropy(logits, metadata)
+
+    def edit_metadata(self, metadata):
+        """`metadata` with one random value per example replaced by `1 − value`."""
+        metadata = ops.convert_to_tensor(metadata, "float32")
+        draw = self.uniform(ops.shape(metadata)[0], (1,))[:, 0]
+        column = ops.minimum(ops.cast(draw * self.metadata_dim, "int32"), self.metadata_dim - 1)
+        edited = ops.one_hot(column, self.metadata_dim)
+        return metadata + edited * (1.0 - 2.0 * metadata)
 
     def generator_loss(self, images, masks_one_hot, metadata):
         code, mu, logvar = self.encode(images)
-        fakes = self.generator(self.generator_inputs(masks_one_hot, code, metadata),
-                               training=True)
-        fake = self.discriminate(fakes, masks_one_hot)
+        masks_one_hot = ops.convert_to_tensor(masks_one_hot, "float32")
+        if self.critic is None:
+            fakes = self.generator(self.generator_inputs(masks_one_hot, code, metadata),
+                                   training=True)
+            fake = self.discriminate(fakes, masks_one_hot)
+            judged_fake = fake
+        else:  # the same masks and codes, the metadata as given then with one value edited
+            metadata = ops.convert_to_tensor(metadata, "float32")
+            asked = ops.concatenate([metadata, self.edit_metadata(metadata)], axis=0)
+            both_masks = ops.concatenate([masks_one_hot, masks_one_hot], axis=0)
+            both = self.generator(self.generator_inputs(
+                both_masks, ops.concatenate([code, code], axis=0), asked), training=True)
+            batch = ops.shape(images)[0]
+            fakes = both[:batch]
+            judged_fake = self.discriminate(both, both_masks)
+            fake = [[output[:batch] for output in scale] for scale in judged_fake]
         real = self.discriminate(images, masks_one_hot)
-        adversarial, matching = generator_hinge_and_matching(
-            real, fake, self.feature_matching_weight)
+        _, matching = generator_hinge_and_matching(real, fake, self.feature_matching_weight)
+        adversarial = generator_hinge_loss(judged_fake)
         kl = self.kl_weight * losses.kl_divergence(mu, logvar)
         perceptual = ops.zeros((), "float32")
         network = self._perceptual.value
         if network is not None and self.perceptual_weight > 0:
             perceptual = self.perceptual_weight * self.perceptual_distance(images, fakes)
-        total = adversarial + matching + kl + perceptual
+        reading = ops.zeros((), "float32")
+        if self.critic is not None:
+            reading = self.metadata_weight * self.metadata_reading_loss(both, asked)
+        total = adversarial + matching + kl + perceptual + reading
         return total, {
             "g_loss": total,
             "g_adversarial_loss": adversarial,
             "feature_matching_loss": matching,
             "kl_loss": kl,
             "perceptual_loss": perceptual,
+            "g_metadata_loss": reading,
         }
 
     def perceptual_distance(self, images, fakes):
@@ -268,7 +335,7 @@ class GauGAN(BaseGAN):
             self.generator_inputs(masks_one_hot, code, metadata), training=True
         ))
         with tf.GradientTape() as tape:
-            loss, logged = self.discriminator_loss(images, masks_one_hot, fakes)
+            loss, logged = self.discriminator_loss(images, masks_one_hot, fakes, metadata)
         self.apply_gradients(tape, loss, self.discriminators, self.d_optimizer)
         self.track(**logged)
 
@@ -368,11 +435,21 @@ class GauGAN(BaseGAN):
             "discriminator_layers": self.discriminator_layers,
             "num_scales": self.num_scales,
             "spade_hidden": self.spade_hidden,
+            "metadata_in_spade": self.metadata_in_spade,
+            "metadata_weight": self.metadata_weight,
+            "critic_filters": self.critic_filters,
             "feature_matching_weight": self.feature_matching_weight,
             "kl_weight": self.kl_weight,
             "perceptual_weight": self.perceptual_weight,
             "perceptual_layer_weights": self.perceptual_layer_weights,
         }
+
+    @classmethod
+    def from_config(cls, config):
+        if "critic" not in config:  # files saved before the metadata critic existed
+            config = {**config, "critic": None, "metadata_weight": 0.0,
+                      "metadata_in_spade": False}
+        return super().from_config(config)
 
 
 def _unpack(batch):
