@@ -53,6 +53,8 @@ def main():
     parser.add_argument("--metadata-weight", type=float, default=1.0,
                         help="weight of the metadata critic (0: the seed, no critic)")
     parser.add_argument("--critic-filters", type=int, default=64)
+    parser.add_argument("--edit-l1-weight", type=float, default=5.0,
+                        help="holds an image drawn with edited metadata to the unedited one")
     parser.add_argument("--discriminator-steps", type=int, default=1,
                         help="2 when training is unstable (the seed's 2:1)")
     parser.add_argument("--vgg19", default=None,
@@ -74,6 +76,7 @@ def main():
                     discriminator_filters=args.discriminator_filters,
                     spade_hidden=args.spade_hidden, discriminator_steps=args.discriminator_steps,
                     metadata_weight=args.metadata_weight, critic_filters=args.critic_filters,
+                    edit_l1_weight=args.edit_l1_weight,
                     perceptual_weight=weight, perceptual_network=perceptual,
                     perceptual_layer_weights=layer_weights, seed=args.seed)
     gan.compile()  # TTUR: Adam(1e-4) generator and encoder, Adam(4e-4) discriminator

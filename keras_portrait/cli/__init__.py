@@ -324,6 +324,9 @@ def _add_train(parser):
                              "gender and glasses controls work (0: none, as the seed)")
     parser.add_argument("--critic-filters", type=int, default=64,
                         help="gaugan: metadata-critic width")
+    parser.add_argument("--edit-l1-weight", type=float, default=5.0,
+                        help="gaugan: L1 weight holding an image drawn with one metadata value "
+                             "edited to the unedited one (an edit keeps the rest)")
     parser.add_argument("--metadata-file", default=None,
                         help="gaugan on a folder: the metadata CSV (default DIR/metadata.csv)")
     parser.add_argument("--pool-size", type=int, default=50, help="cyclegan: image pool size")

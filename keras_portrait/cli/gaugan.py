@@ -62,7 +62,7 @@ def build(args):
             discriminator_layers=args.discriminator_layers, spade_hidden=args.spade_hidden,
             discriminator_steps=args.discriminator_steps,
             metadata_weight=args.metadata_weight, critic_filters=args.critic_filters,
-            seed=args.seed,
+            edit_l1_weight=args.edit_l1_weight, seed=args.seed,
         )
     except ValueError as error:
         raise SystemExit(f"error: {error}") from None

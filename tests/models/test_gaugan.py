@@ -83,12 +83,36 @@ def test_metadata_losses_follow_the_formulas(trained):
     np.testing.assert_allclose(logged_half["d_metadata_loss"], 0.5 * expected, rtol=1e-5)
 
 
+def test_edited_draw_is_held_to_the_unedited_one(trained):
+    # λ_edit · mean |G(mask, code, edited) − G(mask, code, metadata)|, with the code and the
+    # edit fixed so the term can be recomputed from the generator alone.
+    gan, _ = trained
+    batch = _batch(seed=6)
+    one_hot = gan.one_hot(batch["mask"])
+    mu, logvar = gan.encoder(batch["image"], training=True)
+    edited = batch["metadata"].copy()
+    edited[:, 2] = 1.0 - edited[:, 2]
+    encode, edit = gan.encode, gan.edit_metadata
+    gan.encode = lambda images: (mu, mu, logvar)
+    gan.edit_metadata = lambda metadata: edited
+    try:
+        _, logged = gan.generator_loss(batch["image"], one_hot, batch["metadata"])
+    finally:
+        gan.encode, gan.edit_metadata = encode, edit
+    plain = np.asarray(gan.generator(gan.generator_inputs(one_hot, mu, batch["metadata"])))
+    changed = np.asarray(gan.generator(gan.generator_inputs(one_hot, mu, edited)))
+    expected = gan.edit_l1_weight * np.mean(np.abs(changed - plain))
+    assert gan.edit_l1_weight == 5.0 and expected > 0
+    np.testing.assert_allclose(logged["edit_l1_loss"], expected, rtol=1e-3)
+
+
 def test_without_metadata_weight_there_is_no_critic():
     gan = GauGAN(**TINY, metadata_weight=0.0, seed=0)
     assert gan.critic is None and gan.discriminators == [gan.discriminator]
     gan.compile(jit_compile=False)
     logs = check_train_step(gan, _batch())
     assert logs["d_metadata_loss"] == 0 and logs["g_metadata_loss"] == 0
+    assert logs["edit_l1_loss"] == 0
     assert GauGAN(**TINY, metadata_dim=0).metadata_weight == 0.0
     with pytest.raises(ValueError, match="critic"):
         GauGAN(**TINY, metadata_weight=0.0, critic=keras.Sequential())
@@ -98,7 +122,8 @@ def test_files_saved_before_the_critic_load_without_one(trained):
     gan, _ = trained
     old = GauGAN(**TINY, metadata_weight=0.0, metadata_in_spade=False, seed=0)
     config = old.get_config()
-    for key in ("critic", "metadata_weight", "metadata_in_spade", "critic_filters"):
+    for key in ("critic", "metadata_weight", "metadata_in_spade", "critic_filters",
+                "edit_l1_weight"):
         config.pop(key)
     reloaded = GauGAN.from_config(config)
     assert reloaded.critic is None and reloaded.metadata_weight == 0.0
@@ -129,7 +154,8 @@ def test_generator_loss_terms_follow_the_formulas(trained):
     np.testing.assert_allclose(
         total,
         logged["g_adversarial_loss"] + logged["feature_matching_loss"] + logged["kl_loss"]
-        + logged["perceptual_loss"] + logged["g_metadata_loss"], rtol=1e-5,
+        + logged["perceptual_loss"] + logged["g_metadata_loss"] + logged["edit_l1_loss"],
+        rtol=1e-5,
     )
     # KL of the encoder's (mu, logvar), weighted 0.05: the encoder is deterministic.
     mu, logvar = gan.encoder(batch["image"], training=True)

@@ -67,8 +67,11 @@ class GauGAN(BaseGAN):
     value edited (a random column v → 1 − v: glasses on or off, gender swapped, age mirrored)
     and the same mask and code, and is asked, on both images, for the hinge adversarial
     loss and for the critic to read the metadata it was given (λ_meta). Feature matching and
-    the perceptual loss stay on the unedited image, whose target is the real one. With
-    `metadata_in_spade` the metadata also enters every SPADE block's condition.
+    the perceptual loss stay on the unedited image, whose target is the real one; the edited
+    image is held to the unedited one by an L1 term (λ_edit, gradient through the edited
+    image only), so an edit changes what it must and keeps the rest — without it, toggling
+    glasses was measured to repaint the background. With `metadata_in_spade` the metadata
+    also enters every SPADE block's condition.
 
     `call([mask one-hot, code, metadata])` is the generator; `synthesize` gives uint8 images
     from class-id masks, with the code of a style image or drawn from a seed.
@@ -92,6 +95,8 @@ class GauGAN(BaseGAN):
         metadata_weight: float. λ_meta of the metadata critic's loss, for both players; 0
             trains without critic and edited metadata (the seed). Defaults to `1.0`.
         critic_filters: int. Width of the metadata critic. Defaults to `64`.
+        edit_l1_weight: float. λ_edit: L1 between the image drawn with edited metadata and
+            the one drawn with the given metadata (with a critic only). Defaults to `5.0`.
         feature_matching_weight: float. λ_fm. Defaults to `10.0`.
         kl_weight: float. λ_kl. Defaults to `0.05`.
         perceptual_weight: float. λ_p, used when `perceptual_network` is set. Defaults to
@@ -117,7 +122,7 @@ class GauGAN(BaseGAN):
 
     LOSS_NAMES = (
         "d_loss", "d_metadata_loss", "g_loss", "g_adversarial_loss", "feature_matching_loss",
-        "kl_loss", "perceptual_loss", "g_metadata_loss",
+        "kl_loss", "perceptual_loss", "g_metadata_loss", "edit_l1_loss",
     )
     NETWORK_ARGS = ("generator", "encoder", "discriminator", "critic")
 
@@ -136,6 +141,7 @@ class GauGAN(BaseGAN):
         metadata_in_spade=True,
         metadata_weight=1.0,
         critic_filters=64,
+        edit_l1_weight=5.0,
         feature_matching_weight=10.0,
         kl_weight=0.05,
         perceptual_weight=10.0,
@@ -155,6 +161,7 @@ class GauGAN(BaseGAN):
             kl_weight=kl_weight,
             perceptual_weight=perceptual_weight,
             metadata_weight=metadata_weight,
+            edit_l1_weight=edit_l1_weight,
         )
         check_callable("perceptual_network", perceptual_network,
                        "images → list of features")
@@ -171,6 +178,7 @@ class GauGAN(BaseGAN):
         self.metadata_in_spade = bool(metadata_in_spade)
         self.metadata_weight = float(metadata_weight) if metadata_dim else 0.0
         self.critic_filters = critic_filters
+        self.edit_l1_weight = float(edit_l1_weight)
         self.feature_matching_weight = feature_matching_weight
         self.kl_weight = kl_weight
         self.perceptual_weight = perceptual_weight
@@ -298,10 +306,11 @@ class GauGAN(BaseGAN):
         network = self._perceptual.value
         if network is not None and self.perceptual_weight > 0:
             perceptual = self.perceptual_weight * self.perceptual_distance(images, fakes)
-        reading = ops.zeros((), "float32")
+        reading = edit = ops.zeros((), "float32")
         if self.critic is not None:
             reading = self.metadata_weight * self.metadata_reading_loss(both, asked)
-        total = adversarial + matching + kl + perceptual + reading
+            edit = self.edit_l1_weight * losses.l1_loss(ops.stop_gradient(fakes), both[batch:])
+        total = adversarial + matching + kl + perceptual + reading + edit
         return total, {
             "g_loss": total,
             "g_adversarial_loss": adversarial,
@@ -309,6 +318,7 @@ class GauGAN(BaseGAN):
             "kl_loss": kl,
             "perceptual_loss": perceptual,
             "g_metadata_loss": reading,
+            "edit_l1_loss": edit,
         }
 
     def perceptual_distance(self, images, fakes):
@@ -438,6 +448,7 @@ class GauGAN(BaseGAN):
             "metadata_in_spade": self.metadata_in_spade,
             "metadata_weight": self.metadata_weight,
             "critic_filters": self.critic_filters,
+            "edit_l1_weight": self.edit_l1_weight,
             "feature_matching_weight": self.feature_matching_weight,
             "kl_weight": self.kl_weight,
             "perceptual_weight": self.perceptual_weight,
