@@ -2,10 +2,11 @@
 
 from keras_portrait.layers.blocks import ResidualBlock
 from keras_portrait.layers.conditioning import TileLabels
+from keras_portrait.layers.fill import PushPullFill
 from keras_portrait.layers.normalization import InstanceNormalization
 from keras_portrait.layers.padding import ReflectionPadding2D
 from keras_portrait.layers.spade import SPADE
 from keras_portrait.layers.spade import SPADEResBlock
 
-__all__ = ["InstanceNormalization", "ReflectionPadding2D", "ResidualBlock", "SPADE", "SPADEResBlock",
-           "TileLabels"]
+__all__ = ["InstanceNormalization", "PushPullFill", "ReflectionPadding2D", "ResidualBlock", "SPADE",
+           "SPADEResBlock", "TileLabels"]

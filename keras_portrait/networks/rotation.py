@@ -3,6 +3,7 @@
 import keras
 
 from keras_portrait.layers import InstanceNormalization
+from keras_portrait.layers import PushPullFill
 from keras_portrait.layers import ReflectionPadding2D
 from keras_portrait.layers.spade import SPADEResBlock
 from keras_portrait.networks._common import check_positive_int
@@ -15,6 +16,7 @@ def render_generator(
     hidden=128,
     spectral_norm=True,
     residual=True,
+    fill_holes=False,
     name="generator",
 ):
     """`[render, holes]` → the clean portrait in [-1, 1].
@@ -28,6 +30,10 @@ def render_generator(
     With `residual=True` the tanh is a correction added to the render (times 2, so a black
     hole can become white), clipped to [-1, 1]: the network starts from the render and spends
     its capacity on the holes and the smears, not on copying the pixels that are right.
+    With `fill_holes=True` the holes are first filled in the graph from the known pixels
+    around them (`kp.layers.PushPullFill`, a classical smooth fill); the filled render is the
+    condition and, with `residual`, the image the correction is added to — the untrained
+    generator returns the filled render, so training starts from classical inpainting.
 
     Why SPADE on the render: the holes and the artifacts sit at different places in every
     render, and a plain encoder-decoder's normalizations average them with the good pixels.
@@ -48,6 +54,8 @@ def render_generator(
             `True`.
         residual: bool. Predict a correction of the render instead of the image. Defaults to
             `True`.
+        fill_holes: bool. Fill the holes by pull-push before everything else. Defaults to
+            `False`.
         name: str. Name of the model.
 
     Reference:
@@ -61,7 +69,8 @@ def render_generator(
     check_positive_int("hidden", hidden)
     render = keras.Input((None, None, 3), name="render")
     holes = keras.Input((None, None, 1), name="holes")
-    condition = keras.layers.Concatenate(name="condition")([render, holes])
+    base = PushPullFill(name="fill")([render, holes]) if fill_holes else render
+    condition = keras.layers.Concatenate(name="condition")([base, holes])
 
     x = ReflectionPadding2D(3, name="stem_pad")(condition)
     x = keras.layers.Conv2D(filters, 7, name="stem_conv")(x)
@@ -87,5 +96,5 @@ def render_generator(
                             kernel_initializer="zeros" if residual else "glorot_uniform")(x)
     image = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
     if residual:
-        image = keras.ops.clip(render + 2.0 * image, -1.0, 1.0)
+        image = keras.ops.clip(base + 2.0 * image, -1.0, 1.0)
     return keras.Model([render, holes], image, name=name)

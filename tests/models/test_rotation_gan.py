@@ -81,6 +81,22 @@ def test_the_untrained_residual_generator_returns_the_render():
     assert np.abs(redraw([batch["render"], batch["holes"]]) - batch["render"]).mean() > 0.1
 
 
+def test_with_fill_holes_the_untrained_generator_is_the_pull_push_fill():
+    from keras_portrait.layers import PushPullFill
+
+    batch = _batch()
+    gan = RotationGAN(**TINY, fill_holes=True, seed=0)
+    filled = np.asarray(PushPullFill()([batch["render"], batch["holes"]]))
+    np.testing.assert_allclose(gan([batch["render"], batch["holes"]]), np.clip(filled, -1, 1),
+                               atol=1e-6)
+    known = np.broadcast_to(batch["holes"] == 0, filled.shape)
+    np.testing.assert_allclose(filled[known], batch["render"][known], atol=1e-6)
+    assert gan.get_config()["fill_holes"] is True
+    gan.compile()
+    logs = check_train_step(gan, {k: v for k, v in batch.items()})
+    assert np.isfinite(logs["g_loss"])
+
+
 def test_identity_term_needs_only_an_embedder(trained):
     gan = RotationGAN(**TINY, seed=0)
     _, logged = gan.generator_loss(*(_batch()[k] for k in ("render", "holes", "target")))

@@ -55,6 +55,9 @@ class RotationGAN(BaseGAN):
         num_scales: int. Discriminator scales. Defaults to `2`.
         residual: bool. The generator corrects the render instead of redrawing it (see
             `render_generator`). Defaults to `True`.
+        fill_holes: bool. The generator fills the holes by pull-push first and corrects that
+            (`kp.layers.PushPullFill`): the untrained model is a classical inpainting.
+            Defaults to `False`.
         feature_matching_weight: float. λ_fm. Defaults to `10.0`.
         l1_weight: float. λ_l1. Defaults to `10.0`.
         identity_weight: float. λ_id, used when an embedder is set. Defaults to `1.0`.
@@ -84,6 +87,7 @@ class RotationGAN(BaseGAN):
         discriminator_layers=4,
         num_scales=2,
         residual=True,
+        fill_holes=False,
         feature_matching_weight=10.0,
         l1_weight=10.0,
         identity_weight=1.0,
@@ -106,11 +110,13 @@ class RotationGAN(BaseGAN):
         self.discriminator_layers = discriminator_layers
         self.num_scales = num_scales
         self.residual = residual
+        self.fill_holes = bool(fill_holes)
         self.feature_matching_weight = feature_matching_weight
         self.l1_weight = l1_weight
         self.identity_weight = identity_weight
         self.generator = generator or render_generator(
-            filters, num_downsamplings, num_blocks, spade_hidden, residual=residual)
+            filters, num_downsamplings, num_blocks, spade_hidden, residual=residual,
+            fill_holes=fill_holes)
         # The condition the discriminator sees with each image: render (3) and holes (1).
         self.discriminator = discriminator or multiscale_discriminator(
             4, discriminator_filters, discriminator_layers, num_scales)
@@ -246,6 +252,7 @@ class RotationGAN(BaseGAN):
             "discriminator_layers": self.discriminator_layers,
             "num_scales": self.num_scales,
             "residual": self.residual,
+            "fill_holes": self.fill_holes,
             "feature_matching_weight": self.feature_matching_weight,
             "l1_weight": self.l1_weight,
             "identity_weight": self.identity_weight,
