@@ -42,6 +42,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--filters", type=int, default=32)
     parser.add_argument("--num-blocks", type=int, default=3)
+    parser.add_argument("--fill-holes", action="store_true",
+                        help="the generator corrects a pull-push fill of the holes")
     parser.add_argument("--spade-hidden", type=int, default=32)
     parser.add_argument("--discriminator-filters", type=int, default=32)
     parser.add_argument("--discriminator-layers", type=int, default=3)
@@ -71,7 +73,8 @@ def main():
     gan = kp.RotationGAN(filters=args.filters, num_blocks=args.num_blocks,
                          spade_hidden=args.spade_hidden,
                          discriminator_filters=args.discriminator_filters,
-                         discriminator_layers=args.discriminator_layers, seed=args.seed)
+                         discriminator_layers=args.discriminator_layers,
+                         fill_holes=args.fill_holes, seed=args.seed)
     if args.facenet:
         gan.set_identity_embedder(kp.face.load_facenet())
     gan.compile()

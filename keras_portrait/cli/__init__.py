@@ -303,6 +303,9 @@ def _add_train(parser):
     parser.add_argument("--residual", action="store_true",
                         help="stargan: the generator corrects its input, starting as the "
                              "identity (not the paper; keeps the sitter on short runs)")
+    parser.add_argument("--fill-holes", action="store_true",
+                        help="rotation: fill the holes by pull-push in the generator and "
+                             "correct that (starts at classical inpainting)")
     parser.add_argument("--discriminator-filters", type=int, default=64,
                         help="cyclegan, stargan, gaugan, rotation: discriminator width (ndf)")
     parser.add_argument("--discriminator-layers", type=int, default=None,
