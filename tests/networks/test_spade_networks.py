@@ -64,7 +64,7 @@ def test_metadata_critic_depth_and_logits():
     assert sum(layer.name.endswith("_conv") for layer in critic.layers) == 3  # 32 → 4
     logits = critic(np.zeros((2, 32, 32, 3), "float32"))
     assert tuple(logits.shape) == (2, 3)
-    check_model_save(critic, [np.zeros((1, 32, 32, 3), "float32")])
+    check_model_save(critic, np.zeros((1, 32, 32, 3), "float32"))
     with pytest.raises(ValueError, match="power of two"):
         metadata_critic(image_size=96)
     with pytest.raises(ValueError, match="metadata_dim"):
