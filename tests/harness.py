@@ -45,6 +45,26 @@ def check_layer(
     return eager_out
 
 
+def builtins_interpreter(model):
+    """`model` exported, converted with TFLite builtin ops only (no Flex) and loaded in LiteRT.
+
+    Returns the allocated interpreter and the set of its operator names.
+    """
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model.export(os.path.join(tmp, "saved"), verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(os.path.join(tmp, "saved"))
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+        flatbuffer = converter.convert()
+    interpreter = Interpreter(model_content=flatbuffer)
+    interpreter.allocate_tensors()
+    op_names = {op["op_name"] for op in interpreter._get_ops_details()}
+    assert not any(name.startswith("Flex") for name in op_names), op_names
+    return interpreter, op_names
+
+
 def check_model_save(model, inputs, atol=1e-6, safe_mode=True):
     """`.keras` save and reload give the same outputs (within `atol`); returns the reloaded model."""
     before = keras.ops.convert_to_numpy(model(inputs, training=False))

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import warnings
 
 import cv2
 import numpy as np
@@ -36,9 +37,7 @@ def dataset(data, image_size, batch_size, seed=0, num_examples=4096, style="phot
 
 
 def folder_dataset(folder, image_size, batch_size, seed=0, metadata_file=None, shuffle=True):
-    """`kp.data.mask_folder`, its errors as the command's (with the `--metadata-file` hint)."""
-    import warnings  # noqa: PLC0415
-
+    """`kp.data.mask_folder`: its errors as the command's exit message, its warnings on stderr."""
     from keras_portrait.data.mask_folder import mask_folder  # noqa: PLC0415
 
     with warnings.catch_warnings(record=True) as caught:

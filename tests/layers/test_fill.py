@@ -1,11 +1,8 @@
-import os
-import tempfile
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import check_model_save
+from harness import builtins_interpreter, check_model_save
 
 from keras_portrait.layers import PushPullFill
 
@@ -71,22 +68,12 @@ def test_config_symbolic_save_gradient_and_errors():
 
 
 def test_tflite_builtins_conversion_matches_keras():
-    from ai_edge_litert.interpreter import Interpreter
-
     image, holes = keras.Input((32, 32, 3)), keras.Input((32, 32, 1))
     model = keras.Model([image, holes], PushPullFill()([image, holes]))
     rng = np.random.default_rng(3)
     inputs = [rng.uniform(-1, 1, (1, 32, 32, 3)).astype("float32"),
               (rng.uniform(size=(1, 32, 32, 1)) < 0.3).astype("float32")]
-    with tempfile.TemporaryDirectory() as tmp:
-        model.export(os.path.join(tmp, "saved"), verbose=False)
-        converter = tf.lite.TFLiteConverter.from_saved_model(os.path.join(tmp, "saved"))
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-        flatbuffer = converter.convert()
-    interpreter = Interpreter(model_content=flatbuffer)
-    interpreter.allocate_tensors()
-    op_names = {op["op_name"] for op in interpreter._get_ops_details()}
-    assert not any(name.startswith("Flex") for name in op_names), op_names
+    interpreter, _ = builtins_interpreter(model)
     for detail in interpreter.get_input_details():
         interpreter.set_tensor(detail["index"], inputs[1] if detail["shape"][-1] == 1
                                else inputs[0])
