@@ -44,6 +44,8 @@ def main():
     parser.add_argument("--num-blocks", type=int, default=3)
     parser.add_argument("--fill-holes", action="store_true",
                         help="the generator corrects a pull-push fill of the holes")
+    parser.add_argument("--keep-known", action="store_true",
+                        help="keep the render's pixels outside the holes (paint holes only)")
     parser.add_argument("--spade-hidden", type=int, default=32)
     parser.add_argument("--discriminator-filters", type=int, default=32)
     parser.add_argument("--discriminator-layers", type=int, default=3)
@@ -74,7 +76,8 @@ def main():
                          spade_hidden=args.spade_hidden,
                          discriminator_filters=args.discriminator_filters,
                          discriminator_layers=args.discriminator_layers,
-                         fill_holes=args.fill_holes, seed=args.seed)
+                         fill_holes=args.fill_holes, keep_known=args.keep_known,
+                         seed=args.seed)
     if args.facenet:
         gan.set_identity_embedder(kp.face.load_facenet())
     gan.compile()

@@ -72,7 +72,8 @@ ROTATION_RUN = pytest.mark.background_run("cli-rotation", commands=[
     ["-c", CLI, "train", "rotation", "--data", "synth", "--num-examples", "2",
      "--batch-size", "2", "--image-size", "32", "--epochs", "1", "--out", "{folder}/run",
      "--filters", "4", "--num-blocks", "1", "--spade-hidden", "4", "--discriminator-filters",
-     "4", "--discriminator-layers", "2", "--num-samples", "2", "--fill-holes"],
+     "4", "--discriminator-layers", "2", "--num-samples", "2", "--fill-holes",
+     "--keep-known"],
     ["-c", CLI, "export", "{folder}/run", "--formats", "fp32", "int8", "--calibration-images",
      "2", "--out", "{folder}/export"],
 ])
@@ -90,6 +91,7 @@ def test_train_then_export_a_rotation_run(background_run):
     model = keras.saving.load_model(os.path.join(run, "model.keras"))
     assert isinstance(model, RotationGAN) and model.filters == 4 and model.num_blocks == 1
     assert model.fill_holes and any(layer.name == "fill" for layer in model.generator.layers)
+    assert model.keep_known
     assert int(model.g_optimizer.iterations.numpy()) == 1
     # 2 sample rows of render (holes in magenta) | cleaned | target, 32 px with 2 px padding.
     sheet = cv2.imread(os.path.join(run, "samples_epoch_0001.png"))

@@ -306,6 +306,9 @@ def _add_train(parser):
     parser.add_argument("--fill-holes", action="store_true",
                         help="rotation: fill the holes by pull-push in the generator and "
                              "correct that (starts at classical inpainting)")
+    parser.add_argument("--keep-known", action="store_true",
+                        help="rotation: keep the render's pixels outside the holes; the "
+                             "generator paints the holes only")
     parser.add_argument("--discriminator-filters", type=int, default=64,
                         help="cyclegan, stargan, gaugan, rotation: discriminator width (ndf)")
     parser.add_argument("--discriminator-layers", type=int, default=None,

@@ -120,7 +120,8 @@ def build(args):
             discriminator_filters=args.discriminator_filters,
             discriminator_layers=args.discriminator_layers,
             discriminator_steps=args.discriminator_steps,
-            identity_weight=args.identity_weight, fill_holes=args.fill_holes, seed=args.seed,
+            identity_weight=args.identity_weight, fill_holes=args.fill_holes,
+            keep_known=args.keep_known, seed=args.seed,
         )
     except ValueError as error:
         raise SystemExit(f"error: {error}") from None

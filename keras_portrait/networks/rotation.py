@@ -17,6 +17,7 @@ def render_generator(
     spectral_norm=True,
     residual=True,
     fill_holes=False,
+    keep_known=False,
     name="generator",
 ):
     """`[render, holes]` → the clean portrait in [-1, 1].
@@ -34,6 +35,12 @@ def render_generator(
     around them (`kp.layers.PushPullFill`, a classical smooth fill); the filled render is the
     condition and, with `residual`, the image the correction is added to — the untrained
     generator returns the filled render, so training starts from classical inpainting.
+    With `keep_known=True` the output is the render wherever it has texture and the network's
+    image only in the holes (a fixed blend by the mask): the pixels the turn rendered right
+    stay exactly as rendered, and every loss on the output acts on the holes alone, as in
+    inpainting. Worth it because training pairs and use differ there: a pair's input was
+    resampled twice (turned away and back) and the network learns to sharpen that, while a
+    single turn is resampled once, so its sharpening of known pixels only adds error.
 
     Why SPADE on the render: the holes and the artifacts sit at different places in every
     render, and a plain encoder-decoder's normalizations average them with the good pixels.
@@ -55,6 +62,8 @@ def render_generator(
         residual: bool. Predict a correction of the render instead of the image. Defaults to
             `True`.
         fill_holes: bool. Fill the holes by pull-push before everything else. Defaults to
+            `False`.
+        keep_known: bool. Return the render's own pixels outside the holes. Defaults to
             `False`.
         name: str. Name of the model.
 
@@ -97,4 +106,7 @@ def render_generator(
     image = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
     if residual:
         image = keras.ops.clip(base + 2.0 * image, -1.0, 1.0)
+    if keep_known:
+        # A blend, not a select: the mask is 0/1 and this stays two builtin TFLite ops.
+        image = holes * image + (1.0 - holes) * render
     return keras.Model([render, holes], image, name=name)

@@ -59,3 +59,16 @@ def test_label_arguments_are_refused(model_and_pairs, tmp_path):
                          label_type="class")
     with pytest.raises(ValueError, match="multiple of 4"):
         export_generator(gan, str(tmp_path), image_size=30, formats=("fp32",))
+
+
+def test_a_filling_generator_that_keeps_known_pixels_exports_with_builtins(model_and_pairs,
+                                                                         tmp_path):
+    _, pairs = model_and_pairs
+    gan = RotationGAN(**TINY, fill_holes=True, keep_known=True, seed=0)
+    last = gan.generator.get_layer("to_rgb_conv")
+    last.kernel.assign(keras.random.normal(last.kernel.shape, stddev=0.05, seed=1))
+    cards = export_generator(gan, str(tmp_path), image_size=SIZE, formats=("fp32",),
+                             input_type="float", parity_data=pairs[1:], name="rotation")
+    parity = cards["fp32"]["parity_vs_keras"]
+    assert parity["max_abs"] <= MAX_ABS["fp32"], parity
+    assert custom_operators(cards["fp32"]["path"]) == []

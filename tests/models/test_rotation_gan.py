@@ -97,6 +97,33 @@ def test_with_fill_holes_the_untrained_generator_is_the_pull_push_fill():
     assert np.isfinite(logs["g_loss"])
 
 
+def test_with_keep_known_only_the_holes_change_and_only_they_carry_gradient():
+    batch = _batch()
+    render, holes = batch["render"], batch["holes"]
+    gan = RotationGAN(**TINY, residual=False, keep_known=True, seed=0)
+    out = np.asarray(gan([render, holes]))
+    known = np.broadcast_to(holes == 0, out.shape)
+    np.testing.assert_array_equal(out[known], render[known])
+    assert np.abs(out[~known] - render[~known]).mean() > 0.1
+    assert gan.get_config()["keep_known"] is True
+    # The L1 term's gradient with respect to the output reaches the generator through the
+    # holes only: a target that differs from the render outside the holes changes nothing.
+    target_elsewhere = np.where(holes > 0, batch["target"], batch["target"] + 0.5)
+    with tf.GradientTape() as tape:
+        image = gan.generator([render, holes])
+        l1 = tf.reduce_mean(tf.abs(tf.constant(batch["target"]) - image))
+    with tf.GradientTape() as other:
+        image = gan.generator([render, holes])
+        l1_elsewhere = tf.reduce_mean(tf.abs(tf.constant(target_elsewhere) - image))
+    weights = gan.generator.trainable_weights
+    for a, b in zip(tape.gradient(l1, weights), other.gradient(l1_elsewhere, weights)):
+        if a is not None:
+            np.testing.assert_allclose(a, b, atol=1e-6)
+    gan.compile()
+    logs = check_train_step(gan, dict(batch))
+    assert np.isfinite(logs["g_loss"])
+
+
 def test_identity_term_needs_only_an_embedder(trained):
     gan = RotationGAN(**TINY, seed=0)
     _, logged = gan.generator_loss(*(_batch()[k] for k in ("render", "holes", "target")))

@@ -58,6 +58,8 @@ class RotationGAN(BaseGAN):
         fill_holes: bool. The generator fills the holes by pull-push first and corrects that
             (`kp.layers.PushPullFill`): the untrained model is a classical inpainting.
             Defaults to `False`.
+        keep_known: bool. The output keeps the render's pixels outside the holes and the
+            losses act on the holes alone (see `render_generator`). Defaults to `False`.
         feature_matching_weight: float. λ_fm. Defaults to `10.0`.
         l1_weight: float. λ_l1. Defaults to `10.0`.
         identity_weight: float. λ_id, used when an embedder is set. Defaults to `1.0`.
@@ -88,6 +90,7 @@ class RotationGAN(BaseGAN):
         num_scales=2,
         residual=True,
         fill_holes=False,
+        keep_known=False,
         feature_matching_weight=10.0,
         l1_weight=10.0,
         identity_weight=1.0,
@@ -111,12 +114,13 @@ class RotationGAN(BaseGAN):
         self.num_scales = num_scales
         self.residual = residual
         self.fill_holes = bool(fill_holes)
+        self.keep_known = bool(keep_known)
         self.feature_matching_weight = feature_matching_weight
         self.l1_weight = l1_weight
         self.identity_weight = identity_weight
         self.generator = generator or render_generator(
             filters, num_downsamplings, num_blocks, spade_hidden, residual=residual,
-            fill_holes=fill_holes)
+            fill_holes=fill_holes, keep_known=keep_known)
         # The condition the discriminator sees with each image: render (3) and holes (1).
         self.discriminator = discriminator or multiscale_discriminator(
             4, discriminator_filters, discriminator_layers, num_scales)
@@ -253,6 +257,7 @@ class RotationGAN(BaseGAN):
             "num_scales": self.num_scales,
             "residual": self.residual,
             "fill_holes": self.fill_holes,
+            "keep_known": self.keep_known,
             "feature_matching_weight": self.feature_matching_weight,
             "l1_weight": self.l1_weight,
             "identity_weight": self.identity_weight,
