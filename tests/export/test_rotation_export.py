@@ -24,12 +24,16 @@ MEAN_ABS = {"saved_model": 1e-4, "fp32": 1e-4, "int8": 0.05}
 def model_and_pairs():
     keras.utils.set_random_seed(0)
     pairs = synth_rotation_pairs(image_size=SIZE, batch_size=8, num_examples=16, shuffle=False)
-    gan = RotationGAN(**TINY, seed=0)
-    # The residual generator starts as the identity (a zero last layer): give that layer
-    # weights so that the files' parity covers the whole network, not only the clip.
+    return _with_a_working_last_layer(RotationGAN(**TINY, seed=0)), [
+        {k: v.numpy() for k, v in b.items()} for b in pairs]
+
+
+def _with_a_working_last_layer(gan):
+    """The residual generator starts as the identity (a zero last layer): give that layer
+    weights so that the files' parity covers the whole network, not only the clip."""
     last = gan.generator.get_layer("to_rgb_conv")
     last.kernel.assign(keras.random.normal(last.kernel.shape, stddev=0.05, seed=1))
-    return gan, [{k: v.numpy() for k, v in b.items()} for b in pairs]
+    return gan
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +68,8 @@ def test_label_arguments_are_refused(model_and_pairs, tmp_path):
 def test_a_filling_generator_that_keeps_known_pixels_exports_with_builtins(model_and_pairs,
                                                                          tmp_path):
     _, pairs = model_and_pairs
-    gan = RotationGAN(**TINY, fill_holes=True, keep_known=True, seed=0)
-    last = gan.generator.get_layer("to_rgb_conv")
-    last.kernel.assign(keras.random.normal(last.kernel.shape, stddev=0.05, seed=1))
+    gan = _with_a_working_last_layer(RotationGAN(**TINY, fill_holes=True, keep_known=True,
+                                                 seed=0))
     cards = export_generator(gan, str(tmp_path), image_size=SIZE, formats=("fp32",),
                              input_type="float", parity_data=pairs[1:], name="rotation")
     parity = cards["fp32"]["parity_vs_keras"]
