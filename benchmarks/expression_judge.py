@@ -29,6 +29,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_portrait.data import SynthPortraits
+from keras_portrait.data.synth.framing import frame
+from keras_portrait.data.synth.framing import render_size
 from keras_portrait.labels import EXPRESSIONS
 from keras_portrait.models.classifier import SYNTH_FACE_BOX
 from keras_portrait.models.classifier import train_expression_classifier
@@ -37,12 +39,13 @@ RESULTS = pathlib.Path(__file__).resolve().parent / "results" / "expression_judg
 SEED_PAPER_TEST_ACCURACY = 0.9354  # the seed's ResNet judge, on its real expression data
 
 
-def unseen_sitters(model, style, count, seed, image_size, yaw_range):
+def unseen_sitters(model, style, count, seed, image_size, yaw_range, framing):
     """Accuracy of `model` on `count` renders of SynthPortraits(seed) in `style`."""
     portraits = SynthPortraits(seed=seed)
-    renders = [portraits.sample(i, size=image_size, style=style, yaw_range=yaw_range)
-               for i in range(count)]
-    images = np.stack([r["image"] for r in renders]).astype(np.float32) / 127.5 - 1.0
+    renders = [portraits.sample(i, size=render_size(image_size, framing), style=style,
+                                yaw_range=yaw_range) for i in range(count)]
+    images = np.stack([frame(r, image_size, framing)[0] for r in renders])
+    images = images.astype(np.float32) / 127.5 - 1.0
     labels = np.array([r["expression"] for r in renders])
     predicted = np.concatenate([np.asarray(model(images[i:i + 256])).argmax(axis=1)
                                 for i in range(0, count, 256)])
@@ -60,7 +63,11 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--style", default="photo")
     parser.add_argument("--crop", choices=("face", "none"), default="face",
-                        help="face: the network sees SYNTH_FACE_BOX; none: the whole image")
+                        help="face: the network sees SYNTH_FACE_BOX; none: the whole image "
+                             "(always with --framing face, whose images are the face)")
+    parser.add_argument("--framing", choices=("portrait", "face"), default="portrait",
+                        help="renders framed as whole portraits or as face crops "
+                             "(synth_portraits(framing=...)); match the StarGAN's")
     parser.add_argument("--filters", type=int, default=16)
     parser.add_argument("--stem-pool", action=argparse.BooleanOptionalAction, default=False)
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True)
@@ -76,14 +83,16 @@ def main():
     start, load_start = time.perf_counter(), os.getloadavg()[0]
     model, report = train_expression_classifier(
         "synth", image_size=args.image_size, epochs=args.epochs, batch_size=args.batch_size,
-        seed=args.seed, count=args.count, style=args.style,
-        crop_box=SYNTH_FACE_BOX if args.crop == "face" else None, filters=args.filters,
+        seed=args.seed, count=args.count, style=args.style, framing=args.framing,
+        crop_box=SYNTH_FACE_BOX if args.crop == "face" and args.framing == "portrait" else None,
+        filters=args.filters,
         stem_pool=args.stem_pool, augment=args.augment,
         learning_rate=args.learning_rate, verbose=args.verbose)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     model.save(args.out)
     unseen = [unseen_sitters(model, style, args.unseen_count, args.seed + 1, args.image_size,
-                             report["source"]["yaw_range"]) for style in args.unseen_styles]
+                             report["source"]["yaw_range"], args.framing)
+              for style in args.unseen_styles]
     row = {
         "benchmark": "expression_judge",
         "command": shlex.join(["python", "benchmarks/expression_judge.py", *sys.argv[1:]]),
@@ -92,6 +101,7 @@ def main():
         "affinity": sorted(os.sched_getaffinity(0)),
         "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]},
         "style": args.style,
+        "framing": args.framing,
         "count": args.count,
         "image_size": args.image_size,
         "max_epochs": args.epochs,

@@ -88,6 +88,9 @@ def parse_args():
     parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True,
                         help="jit_compile the train step (XLA)")
     parser.add_argument("--num-examples", type=int, default=8192, help="training renders")
+    parser.add_argument("--framing", choices=("portrait", "face"), default="portrait",
+                        help="whole portraits or face crops (synth_portraits(framing=...)); "
+                             "--judge must have been trained on the same framing")
     parser.add_argument("--count", type=int, default=64, help="held-out sitters to score")
     parser.add_argument("--model", default="/tmp/stargan_synth.keras")
     parser.add_argument("--judge", default="/tmp/expression_judge.keras")
@@ -150,7 +153,8 @@ def resnet_judge(args):
         return keras.models.load_model(args.judge), {"source": args.judge}
     from keras_portrait.models.classifier import train_expression_classifier
 
-    model, report = train_expression_classifier("synth", image_size=64, seed=TRAIN_SEED)
+    model, report = train_expression_classifier("synth", image_size=64, seed=TRAIN_SEED,
+                                                framing=args.framing)
     path = str(pathlib.Path(args.model).with_name("stargan_synth_judge.keras"))
     model.save(path)
     keep = ("test_accuracy", "val_accuracy", "test_accuracy_per_class", "split_method",
@@ -180,7 +184,7 @@ def main():
                   jit_compile=args.jit)
     data = kp.data.synth_portraits(
         "stargan", image_size=size, batch_size=args.batch_size, num_examples=args.num_examples,
-        seed=TRAIN_SEED, cache=True, repeat=True,
+        seed=TRAIN_SEED, cache=True, repeat=True, framing=args.framing,
     )
     budget = TrainingBudget(60.0 * args.minutes, args.steps, not args.no_decay,
                             args.learning_rate)
@@ -197,7 +201,8 @@ def main():
     judge, judge_info = resnet_judge(args)
     judges = {"resnet": lambda images: judge(images, training=False), **default_judges()}
     report, sheet = evaluate_expressions(model, count=args.count, seed=EVALUATION_SEED,
-                                         judges=judges, embedder=default_embedder())
+                                         judges=judges, embedder=default_embedder(),
+                                         framing=args.framing)
     kp.save_image(args.sheet, sheet)
     evaluation_seconds = time.perf_counter() - evaluation_start
 
@@ -223,6 +228,7 @@ def main():
             "discriminator_steps": args.discriminator_steps, "learning_rate": args.learning_rate,
             "decay": "none" if args.no_decay else "linear to 0 over the second half",
             "jit_compile": args.jit, "num_examples": args.num_examples,
+            "framing": args.framing,
             "train_seed": TRAIN_SEED, "minutes": None if args.steps else args.minutes,
         },
         "parameters": {"generator": int(model.generator.count_params()),

@@ -9,7 +9,8 @@ and FER-style datasets: neutral/, happy/, sad/, surprise/, fear/, disgust/, angr
 Without a folder it trains on SynthPortraits, which renders every sitter in every expression, so
 the evaluation scores each translation against the true render of that sitter and expression:
 
-    python examples/train_stargan.py --out runs/sg_synth --image-size 64 --epochs 20
+    python examples/train_stargan.py --out runs/sg_synth --image-size 64 --epochs 20 \
+        --framing face      # the face alone, as expression datasets frame it
 
 Rerunning the same command resumes an interrupted run exactly (the `backup/` in the run folder).
 The learning rate is constant for the first half of the epochs, then decays linearly to zero, as
@@ -43,6 +44,8 @@ def main():
     parser.add_argument("--discriminator-layers", type=int, default=None,
                         help="default: 6 at 128², one fewer per halving of the size")
     parser.add_argument("--synth-examples", type=int, default=4096)
+    parser.add_argument("--framing", choices=("portrait", "face"), default="portrait",
+                        help="SynthPortraits framing: whole portraits or the face alone")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     size = args.image_size
@@ -54,7 +57,8 @@ def main():
     else:
         dataset = kp.data.synth_portraits(family="stargan", image_size=size,
                                           batch_size=args.batch_size,
-                                          num_examples=args.synth_examples, seed=args.seed)
+                                          num_examples=args.synth_examples, seed=args.seed,
+                                          framing=args.framing)
     steps = args.steps_per_epoch or int(dataset.cardinality())
     gan = kp.StarGAN(num_domains=7, image_size=size, filters=args.filters,
                      num_blocks=args.num_blocks, residual=args.residual,
@@ -72,7 +76,8 @@ def main():
     kp.train(gan, dataset, args.out, epochs=args.epochs, steps_per_epoch=steps, num_samples=8)
 
     # Held-out SynthPortraits sitters, each with its true render in every expression.
-    report, sheet = evaluate_expressions(gan, count=32, seed=args.seed + 1000)
+    report, sheet = evaluate_expressions(gan, count=32, seed=args.seed + 1000,
+                                         framing=args.framing)
     with open(os.path.join(args.out, "evaluation.json"), "w") as f:
         json.dump(report, f, indent=1)
     kp.save_image(os.path.join(args.out, "evaluation.png"), sheet)

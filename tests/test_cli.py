@@ -67,6 +67,15 @@ def test_train_on_synth_portraits(tmp_path):
     _train_then_sample(str(tmp_path / "run"), data, tmp_path, size=32)
 
 
+def test_face_framing_is_refused_where_it_does_not_apply(tmp_path):
+    run = str(tmp_path / "run")
+    for family, data in (("gaugan", "synth"), ("rotation", "synth"), ("dcgan", str(tmp_path))):
+        with pytest.raises(SystemExit, match="--framing face cuts SynthPortraits renders"):
+            cli.main(["train", family, "--data", data, "--framing", "face", "--epochs", "1",
+                      "--out", run])
+    assert not os.path.exists(run)
+
+
 @_needs_data("image_folder")
 def test_train_on_a_folder(tmp_path):
     folder = tmp_path / "images"
@@ -187,10 +196,12 @@ STAR_TINY = ["--filters", "8", "--num-blocks", "1", "--discriminator-filters", "
 @pytest.fixture(scope="module")
 def stargan_run(tmp_path_factory):
     """A tiny StarGAN trained on SynthPortraits' expressions by `train stargan`: 2 × 2 steps,
-    with the residual generator (exported and translated by the tests below)."""
+    with the residual generator, on face-framed renders (exported, translated and evaluated by
+    the tests below)."""
     run = str(tmp_path_factory.mktemp("stargan") / "run")
     args = ["train", "stargan", "--data", "synth", "--num-examples", "4", "--batch-size", "2",
-            "--image-size", "32", "--epochs", "2", "--out", run, "--residual", *STAR_TINY]
+            "--image-size", "32", "--epochs", "2", "--out", run, "--residual",
+            "--framing", "face", *STAR_TINY]
     assert cli.main(args) == 0
     return run
 
@@ -201,6 +212,7 @@ def test_train_stargan_writes_a_run(stargan_run):
     with open(os.path.join(stargan_run, "run.json")) as f:
         settings = json.load(f)
     assert settings["label_type"] == "class" and settings["decay_epochs"] == 1
+    assert settings["framing"] == "face"
     assert model.domain_names == tuple(EXPRESSIONS)
     assert model.label_type == "class" and model.discriminator_steps == 2 and model.residual
     # The paper's schedule: 1e-4 for the first half of the epochs, then linear decay to 0.
@@ -256,6 +268,7 @@ def test_evaluate_stargan_on_held_out_sitters(stargan_run, capsys):
     with open(os.path.join(out, "evaluation.json")) as f:
         report = json.load(f)
     assert report["seed"] == 1000 and report["count"] == 2 and report["image_size"] == 32
+    assert report["framing"] == "face"  # the run's, from run.json
     assert report["model"].endswith("model.keras")
     assert 0 < report["ssim"]["translated"]["all"]["mean"] <= 1
     # 2 sitters, each a row of input | 7 translations over a row of blank | 7 truths.

@@ -88,13 +88,14 @@ def _dataset(args):
         return stargan.labeled_data(
             args.data, args.labels, args.attributes, args.label_type, args.image_size,
             args.batch_size, seed=args.seed, num_examples=args.num_examples, style=args.style_a,
+            **({"framing": args.framing} if args.data == "synth" else {}),
         )
     two_domains = args.family == "cyclegan"
     if args.data == "synth":
         return synth_portraits(
             family="cyclegan" if two_domains else "dcgan", image_size=args.image_size,
             batch_size=args.batch_size, num_examples=args.num_examples, seed=args.seed,
-            style=args.style_a, style_b=args.style_b,
+            style=args.style_a, style_b=args.style_b, framing=args.framing,
         )
     if two_domains:
         if not args.data_b:
@@ -176,6 +177,10 @@ def _train(args):
         raise SystemExit("error: --decay-epochs must be smaller than --epochs")
     if args.family == "stargan" and args.label_type is None:
         args.label_type = "attributes" if args.labels else "class"
+    if args.framing == "face" and (args.data != "synth" or args.family in ("gaugan", "rotation")):
+        raise SystemExit("error: --framing face cuts SynthPortraits renders to the face, for "
+                         "--data synth and the image families (dcgan, wgan-gp, cyclegan, "
+                         "stargan); align a folder's faces with `keras-portrait prepare`")
     # Same seed, same initial weights: a rerun that finds no backup starts like the first run.
     keras.utils.set_random_seed(args.seed)
     dataset = _dataset(args)
@@ -289,6 +294,9 @@ def _add_train(parser):
     parser.add_argument("--style-a", default="photo",
                         help="synth style (cyclegan: of domain A)")
     parser.add_argument("--style-b", default="painting", help="cyclegan synth: domain B style")
+    parser.add_argument("--framing", default="portrait", choices=["portrait", "face"],
+                        help="synth: whole portraits, or the face alone (forehead to chin, "
+                             "the framing of expression datasets); not for gaugan, rotation")
     parser.add_argument("--labels", default=None,
                         help="stargan: a labels file (CelebA list_attr_celeba.txt or CSV) "
                              "naming the images of --data: attribute labels")

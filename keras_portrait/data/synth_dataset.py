@@ -10,8 +10,14 @@ import tensorflow as tf
 from keras_portrait.data.metadata import METADATA_NAMES
 from keras_portrait.data.metadata import age_to_unit
 from keras_portrait.data.synth import SynthPortraits
+from keras_portrait.data.synth.framing import check_framing
+from keras_portrait.data.synth.framing import frame
+from keras_portrait.data.synth.framing import render_size
 
 FAMILIES = ("dcgan", "wgan-gp", "cyclegan", "stargan", "gaugan", "rotation")
+# Families whose elements are images and labels alone, which a face framing can crop (masks and
+# rotation poses belong to the whole render).
+FACE_FRAMED_FAMILIES = ("dcgan", "wgan-gp", "cyclegan", "stargan")
 
 
 # The CelebA attributes of the StarGAN reference configuration (c_dim=5), read off the render's
@@ -49,7 +55,8 @@ class _FamilyRenderer:
     """Renders element `index` of a family as a tuple of numpy arrays (the flat tf.data output)."""
 
     def __init__(
-        self, family, image_size, seed, style, style_b, labels, yaw_range, target_yaw_range
+        self, family, image_size, seed, style, style_b, labels, yaw_range, target_yaw_range,
+        framing="portrait",
     ):
         self.portraits = SynthPortraits(seed=seed)
         self.family = family
@@ -59,11 +66,17 @@ class _FamilyRenderer:
         self.labels = labels
         self.yaw_range = yaw_range
         self.target_yaw_range = target_yaw_range
+        self.framing = framing
         # Domain B of CycleGAN is drawn from other indices so the two sides stay unpaired.
         self.offset = 1_000_003
 
     def sample(self, index, style):
-        return self.portraits.sample(index, size=self.size, style=style, yaw_range=self.yaw_range)
+        sample = self.portraits.sample(index, size=render_size(self.size, self.framing),
+                                       style=style, yaw_range=self.yaw_range)
+        if self.framing == "portrait":
+            return sample
+        image, _, _ = frame(sample, self.size, self.framing)
+        return {**sample, "image": image}
 
     def __call__(self, index):
         index = int(index)
@@ -182,6 +195,7 @@ def synth_portraits(
     cache=False,
     drop_remainder=True,
     repeat=False,
+    framing="portrait",
 ):
     """A batched `tf.data.Dataset` of SynthPortraits in the element structure of a GAN family.
 
@@ -209,6 +223,11 @@ def synth_portraits(
         cache: bool. Keep the rendered epoch in memory (renders once; fastest for small sets).
         drop_remainder: bool. Drop the last incomplete batch. Defaults to `True`.
         repeat: bool. Repeat forever. Defaults to `False`.
+        framing: str. "portrait": the whole render (head, shoulders, backdrop); "face": the
+            face alone, forehead to chin, cut from a render at twice the size along its own
+            landmarks (`data.synth.framing`; the framing of expression datasets, where lips
+            and brows are large). "face" is for the image families (FACE_FRAMED_FAMILIES).
+            Defaults to `"portrait"`.
     """
     if family not in FAMILIES:
         raise ValueError(f"Unknown family {family!r}. Valid: {', '.join(FAMILIES)}")
@@ -218,8 +237,13 @@ def synth_portraits(
         raise ValueError(f"`num_examples` must be >= 1. Received: num_examples={num_examples}")
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"`batch_size` must be >= 1 or None. Received: batch_size={batch_size}")
+    if check_framing(framing) == "face" and family not in FACE_FRAMED_FAMILIES:
+        raise ValueError(f"framing='face' is for the families {', '.join(FACE_FRAMED_FAMILIES)}; "
+                         f"{family!r} elements hold masks or poses of the whole render. "
+                         "Use framing='portrait'.")
+    render_size(image_size, framing)
     renderer = _FamilyRenderer(
-        family, image_size, seed, style, style_b, labels, yaw_range, target_yaw_range
+        family, image_size, seed, style, style_b, labels, yaw_range, target_yaw_range, framing
     )
     signature = _signature(family, image_size, labels)
 

@@ -180,13 +180,21 @@ def align(image, landmarks, size=256, template="ffhq", border="reflect"):
     center, x, y = template_square(five_point_landmarks(landmarks), template)
     matrix = similarity_to_crop(center, x, int(size))
     quad = np.stack([center - x - y, center + x - y, center + x + y, center - x + y])
-    crop = _warp(image, matrix, int(size), BORDERS[border])
+    crop = warp_to_crop(image, matrix, int(size), border)
     return Aligned(image=crop, matrix=matrix, quad=quad, size=int(size), template=template)
 
 
-def _warp(image, matrix, size, border):
-    """Warps with `matrix` (continuous frame); shrinks first when the crop is much smaller, so
-    that the bilinear warp does not alias (FFHQ shrinks before it crops, too)."""
+def warp_to_crop(image, matrix, size, border="reflect"):
+    """The `size`² crop of uint8 `image` under a 2 x 3 similarity `matrix` (continuous frame).
+
+    This is `align`'s resampling for a matrix found elsewhere (another image of the same
+    sitter, say): it shrinks first when the crop is much smaller, so that the bilinear warp does
+    not alias (FFHQ shrinks before it crops, too). `border` is one of `BORDERS`.
+    """
+    if border not in BORDERS:
+        raise ValueError(f"Unknown border {border!r}. Valid: {', '.join(BORDERS)}")
+    matrix = np.asarray(matrix, np.float64)[:2]
+    border = BORDERS[border]
     scale = np.sqrt(abs(np.linalg.det(matrix[:, :2])))
     shrink = int(np.floor(1.0 / scale)) if scale < 0.5 else 1
     if shrink > 1:

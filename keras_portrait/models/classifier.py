@@ -15,6 +15,8 @@ import tensorflow as tf
 from keras_portrait.data import decode
 from keras_portrait.data.folder import labeled
 from keras_portrait.data.synth import SynthPortraits
+from keras_portrait.data.synth.framing import frame
+from keras_portrait.data.synth.framing import render_size
 from keras_portrait.labels import EXPRESSIONS
 from keras_portrait.networks.resnet_classifier import resnet_classifier
 
@@ -131,6 +133,7 @@ def train_expression_classifier(
     count=8000,
     style="photo",
     yaw_range=(-30.0, 30.0),
+    framing="portrait",
     crop_box=None,
     learning_rate=2e-3,
     patience=4,
@@ -172,6 +175,9 @@ def train_expression_classifier(
         style: str. SynthPortraits style for `"synth"`. Defaults to `"photo"`.
         yaw_range: (float, float). Head yaw range for `"synth"` in degrees; the default is the
             one of `synth_portraits`, on which StarGAN trains. Defaults to `(-30, 30)`.
+        framing: str. For `"synth"`: the whole portrait or the face alone, as
+            `synth_portraits(framing=...)` (a judge must see the framing its StarGAN trained
+            on). Defaults to `"portrait"`.
         crop_box: square (top, left, bottom, right) fractions or None. The network sees only
             that box of each `image_size`² image (see `ImageClassifier`); `SYNTH_FACE_BOX` is
             the face of SynthPortraits. Defaults to `None` (the whole image).
@@ -198,8 +204,9 @@ def train_expression_classifier(
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"`{key}` must be an int >= 1. Received: {key}={value!r}")
     pixels = pixel_box(crop_box, image_size)
+    render_size(image_size, framing)
     images, labels, groups, class_names, source, skipped = _load(
-        data, class_names, image_size, count, style, yaw_range, seed)
+        data, class_names, image_size, count, style, yaw_range, framing, seed)
     parts, method = _split(labels, groups, fractions, seed)
     if pixels is not None:
         images = images[:, pixels[0]:pixels[2], pixels[1]:pixels[3]]
@@ -308,17 +315,18 @@ def _check_split(split):
     return fractions
 
 
-def _load(data, class_names, image_size, count, style, yaw_range, seed):
+def _load(data, class_names, image_size, count, style, yaw_range, framing, seed):
     """→ uint8 images (N, s, s, 3), int32 labels, groups (identities) or None, class names,
     the report's source description and skipped files."""
     if isinstance(data, str) and data == "synth":
-        images, labels, groups = _render_synth(count, image_size, style, yaw_range, seed)
+        images, labels, groups = _render_synth(count, image_size, style, yaw_range, framing,
+                                               seed)
         names = EXPRESSIONS if class_names is None else tuple(class_names)
         if tuple(names) != EXPRESSIONS:
             raise ValueError("The labels of \"synth\" are EXPRESSIONS: `class_names` must be "
                              f"those or None. Received: class_names={class_names}")
         source = {"kind": "synth", "count": count, "style": style, "seed": seed,
-                  "yaw_range": list(yaw_range)}
+                  "yaw_range": list(yaw_range), "framing": framing}
         return images, labels, groups, names, source, []
     if isinstance(data, (str, os.PathLike)):
         return _read_folder(os.fspath(data), class_names, image_size)
@@ -332,14 +340,15 @@ def _load(data, class_names, image_size, count, style, yaw_range, seed):
     return _fit_size(images, image_size), labels, None, tuple(class_names), source, []
 
 
-def _render_synth(count, size, style, yaw_range, seed):
+def _render_synth(count, size, style, yaw_range, framing, seed):
     portraits = SynthPortraits(seed=seed)
     images = np.empty((count, size, size, 3), np.uint8)
     labels = np.empty(count, np.int32)
     groups = np.empty(count, np.int64)
     for index in range(count):
-        render = portraits.sample(index, size=size, style=style, yaw_range=yaw_range)
-        images[index] = render["image"]
+        render = portraits.sample(index, size=render_size(size, framing), style=style,
+                                  yaw_range=yaw_range)
+        images[index] = frame(render, size, framing)[0]
         labels[index], groups[index] = render["expression"], render["identity"]
     return images, labels, groups
 

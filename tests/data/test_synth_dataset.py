@@ -7,6 +7,7 @@ from keras_portrait.data import STARGAN_ATTRIBUTES
 from keras_portrait.data import SynthPortraits
 from keras_portrait.data import synth_portraits
 from keras_portrait.data import synth_style_pairs
+from keras_portrait.data.synth.framing import frame
 from keras_portrait.data.synth_dataset import metadata_vector
 from keras_portrait.data.synth_dataset import stargan_attribute_vector
 from keras_portrait.data.synth_tfds import SynthPortraitsBuilder
@@ -57,6 +58,23 @@ def test_stargan_yields_expression_ids_or_attribute_vectors():
     images, attributes = _first("stargan", labels="attributes")
     assert attributes.shape == (2, len(STARGAN_ATTRIBUTES)) and attributes.dtype == tf.float32
     np.testing.assert_array_equal(attributes[0], stargan_attribute_vector(sample["attributes"]))
+
+
+def test_face_framing_yields_the_same_elements_cut_to_the_face():
+    portraits, faces = _first("stargan"), _first("stargan", framing="face")
+    _assert_images(faces[0])
+    np.testing.assert_array_equal(faces[1], portraits[1])  # the same sitters and labels
+    sample = SynthPortraits(seed=0).sample(0, size=2 * SIZE, style="photo", yaw_range=(-30, 30))
+    expected = frame(sample, SIZE, "face")[0].astype(np.float32) / 127.5 - 1.0
+    np.testing.assert_allclose(faces[0][0], expected, atol=1e-6)
+    images_a, images_b = _first("cyclegan", framing="face")
+    _assert_images(images_a)
+    _assert_images(images_b)
+    for family in ("gaugan", "rotation"):
+        with pytest.raises(ValueError, match="framing='face' is for the families"):
+            synth_portraits(family, framing="face")
+    with pytest.raises(ValueError, match="framing"):
+        synth_portraits("stargan", framing="head")
 
 
 def test_stargan_attribute_vector_reads_the_labels():

@@ -9,7 +9,8 @@ import pytest
 from keras_portrait.data import SynthPortraits
 from keras_portrait.face import canonical_mesh as cm
 from keras_portrait.face.alignment import (
-    Aligned, align, feather_mask, five_point_landmarks, paste_back, transform_points)
+    Aligned, align, feather_mask, five_point_landmarks, paste_back, transform_points,
+    warp_to_crop)
 
 SIZE = 256
 
@@ -155,6 +156,22 @@ def test_points_round_trip_and_constant_border():
                           [np.round(frame - 0.5).astype(np.int32)], 1)
     outside = ~cv2.dilate(inside, np.ones((3, 3), np.uint8)).astype(bool)
     assert outside.any() and (aligned.image[outside] == 0).all()
+
+
+def test_warp_to_crop_is_aligns_resampling_for_a_given_matrix():
+    render = _render(yaw=20.0)
+    for size in (64, 200):  # 64 shrinks before it warps, 200 does not
+        aligned = align(render["image"], render["landmarks_3d"], size=size, template="tight")
+        np.testing.assert_array_equal(warp_to_crop(render["image"], aligned.matrix, size),
+                                      aligned.image)
+    # Another image of the same size cut with that matrix: the same square of its pixels.
+    other = _render(yaw=20.0, identity=5)["image"]
+    crop = warp_to_crop(other, aligned.matrix, 200, border="constant")
+    expected = align(other, render["landmarks_3d"], size=200, template="tight",
+                     border="constant").image
+    np.testing.assert_array_equal(crop, expected)
+    with pytest.raises(ValueError, match="border"):
+        warp_to_crop(other, aligned.matrix, 200, border="wrap")
 
 
 def test_rejects_bad_arguments():

@@ -74,11 +74,15 @@ def test_saves_reloads_and_resizes(colours):
 
 
 @pytest.mark.slow
-def test_synth_is_split_by_sitter():
-    model, report = train_expression_classifier("synth", count=40, epochs=1,
-                                                crop_box=SYNTH_FACE_BOX, **TINY)
+@pytest.mark.parametrize("framing", ["portrait", "face"])
+def test_synth_is_split_by_sitter(framing):
+    # A face-framed image is the face: the crop box is for whole portraits.
+    crop_box = SYNTH_FACE_BOX if framing == "portrait" else None
+    model, report = train_expression_classifier("synth", count=40, epochs=1, framing=framing,
+                                                crop_box=crop_box, **TINY)
     _check_report(report, 40, len(EXPRESSIONS))
-    assert report["network_input"] == 20  # 0.64 of 32
+    assert report["network_input"] == (20 if framing == "portrait" else 32)  # 0.64 of 32
+    assert report["source"]["framing"] == framing
     assert report["source"]["kind"] == "synth" and report["epochs_run"] == 1
     assert sum(report["split_identities"].values()) == report["identities"]  # disjoint
     assert "sitter" in report["split_method"]

@@ -58,6 +58,23 @@ def test_the_truth_is_the_input_rerendered_in_each_expression(targets):
     assert np.all((side > 0.2 * SIZE) & (side < SIZE))
 
 
+def test_face_framed_truths_share_the_inputs_square():
+    faces = expression_targets(2, SIZE, seed=1000, framing="face")
+    portraits = expression_targets(2, SIZE, seed=1000)
+    np.testing.assert_array_equal(faces.sources, portraits.sources)
+    for i, source in enumerate(faces.sources):
+        np.testing.assert_array_equal(faces.truths[i, source], faces.inputs[i])
+        # The other expressions are cut with the input's square: the top of the frame (hair,
+        # forehead) stays put while the expression changes the face below it.
+        top = slice(0, SIZE // 4)
+        for k in range(len(EXPRESSIONS)):
+            difference = np.abs(faces.truths[i, k, top].astype(int) - faces.inputs[i, top])
+            assert difference.mean() < 8.0
+    # The face fills a face-framed image: its box is about the side, not half of it.
+    assert np.all(faces.boxes[:, 2] > 0.9 * SIZE)
+    assert np.all(portraits.boxes[:, 2] < 0.8 * SIZE)
+
+
 def test_report_and_sheet_of_a_tiny_stargan():
     seen = {}
 
@@ -75,7 +92,7 @@ def test_report_and_sheet_of_a_tiny_stargan():
     assert seen == {"whole": (SIZE, SIZE, 3), "crops": (CROP_SIZE, CROP_SIZE, 3)}
     assert (report["count"], report["pairs"], report["seed"], report["image_size"]) == (
         3, 21, 1000, SIZE)
-    assert report["changed_pairs"] == 18
+    assert report["changed_pairs"] == 18 and report["framing"] == "portrait"
     for name in judges:
         judged = report["judges"][name]
         assert judged["on_face_crops"] == (name == "crops")

@@ -20,6 +20,8 @@ from keras import ops
 
 from keras_portrait import metrics
 from keras_portrait.data.synth import SynthPortraits
+from keras_portrait.data.synth.framing import frame
+from keras_portrait.data.synth.framing import render_size
 from keras_portrait.data.synth_dataset import render_controls
 from keras_portrait.grids import image_grid
 from keras_portrait.labels import EXPRESSIONS
@@ -62,7 +64,8 @@ class ExpressionTargets(NamedTuple):
     boxes: np.ndarray  # float32 (N, 3): face crop centre x, y and side, in pixels
 
 
-def expression_targets(count, image_size, seed=1000, style="photo", yaw_range=YAW_RANGE):
+def expression_targets(count, image_size, seed=1000, style="photo", yaw_range=YAW_RANGE,
+                       framing="portrait"):
     """Renders `count` sitters of `SynthPortraits(seed)` and their truth in every expression.
 
     Sitter i is `sample(i)`: identity, expression, intensity in [0.5, 1], pose (yaw in
@@ -70,23 +73,29 @@ def expression_targets(count, image_size, seed=1000, style="photo", yaw_range=YA
     `synth_portraits`. Its truth in expression k is the same render with only the expression
     changed (same intensity), so `truths[i, sources[i]]` is `inputs[i]` itself. Identities
     derive from the seed: a seed other than the training one gives sitters never trained on.
+    With `framing="face"` (as `synth_portraits(framing="face")`) the input's face square is
+    found from its own landmarks and the truths are cut with the same square, so they differ
+    from the input in the expression alone.
     """
     if not isinstance(count, int) or count < 1:
         raise ValueError(f"`count` must be an int >= 1. Received: count={count!r}")
+    side = render_size(image_size, framing)
     portraits = SynthPortraits(seed=seed)
     inputs, truths, sources, boxes = [], [], [], []
     for index in range(count):
-        sample = portraits.sample(index, size=image_size, style=style, yaw_range=yaw_range)
-        controls = render_controls(sample, yaw=float(sample["pose"][0]), size=image_size)
+        sample = portraits.sample(index, size=side, style=style, yaw_range=yaw_range)
+        controls = render_controls(sample, yaw=float(sample["pose"][0]), size=side)
+        image, landmarks, matrix = frame(sample, image_size, framing)
         row = [
-            sample if k == sample["expression"]
-            else portraits.render(**{**controls, "expression": k})
+            image if k == sample["expression"]
+            else frame(portraits.render(**{**controls, "expression": k}), image_size, framing,
+                       matrix)[0]
             for k in range(len(EXPRESSIONS))
         ]
-        inputs.append(sample["image"])
-        truths.append(np.stack([render["image"] for render in row]))
+        inputs.append(image)
+        truths.append(np.stack(row))
         sources.append(sample["expression"])
-        low, high = sample["landmarks_2d"].min(axis=0), sample["landmarks_2d"].max(axis=0)
+        low, high = landmarks.min(axis=0), landmarks.max(axis=0)
         boxes.append([*((low + high) / 2), CROP_SCALE * np.max(high - low)])
     return ExpressionTargets(
         np.stack(inputs), np.stack(truths), np.array(sources, np.int64),
@@ -140,6 +149,7 @@ def evaluate_expressions(
     embedder=None,
     batch_size=16,
     sheet_rows=8,
+    framing="portrait",
 ):
     """Scores `model`'s translations of held-out SynthPortraits sitters into every expression.
 
@@ -181,6 +191,9 @@ def evaluate_expressions(
             None: FaceNet on face crops when installed (`default_embedder`); False: none.
         batch_size: int. Images per generator, judge and embedder call. Defaults to `16`.
         sheet_rows: int >= 1. Sitters shown on the sheet. Defaults to `8`.
+        framing: str. "portrait" or "face": the framing the model trained on
+            (`synth_portraits(framing=...)`), used for the inputs and truths. Defaults to
+            `"portrait"`.
 
     Returns:
         `(report, sheet)`: `report` a JSON-ready dict (counts, seed, image size, then the
@@ -204,7 +217,7 @@ def evaluate_expressions(
             raise ValueError(f"Judge {name!r} must be callable. Received: {judge!r}")
     embedder = default_embedder() if embedder is None else (embedder or None)
 
-    data = expression_targets(count, size, seed)
+    data = expression_targets(count, size, seed, framing=framing)
     num = len(EXPRESSIONS)
     translated = model.translate_all(_as_float(data.inputs), batch_size=batch_size)
     pairs = {
@@ -222,6 +235,7 @@ def evaluate_expressions(
         "seed": seed,
         "image_size": int(size),
         "style": "photo",
+        "framing": framing,
         "yaw_range": list(YAW_RANGE),
         "input": "each sitter in its sampled expression, intensity in [0.5, 1]",
         "expressions": list(EXPRESSIONS),

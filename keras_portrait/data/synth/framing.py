@@ -1,0 +1,70 @@
+"""How a SynthPortraits render is framed: the whole portrait, or the face alone.
+
+A render shows head, hair, shoulders and backdrop; the face is about a third of its side.
+Expression datasets (FER2013, CK+, KDEF) are face crops, and a model that learns to move lips
+and brows needs them large: at 64², a portrait's mouth is 6-8 pixels wide, a face crop's 14-18.
+The "face" framing renders at `FACE_RENDER_SCALE` times the asked size and cuts the upright
+`"tight"` square of `keras_portrait.face.align` (forehead to chin) from the render's own 468
+landmarks, so no detector is involved and every crop is found.
+"""
+
+import numpy as np
+
+from keras_portrait.face.alignment import align
+from keras_portrait.face.alignment import transform_points
+from keras_portrait.face.alignment import warp_to_crop
+
+FRAMINGS = ("portrait", "face")
+FACE_TEMPLATE = "tight"
+# The tight square spans 0.52-0.66 of a render's side (20 samples, yaw ±30°): a render at twice
+# the size is cut at 1.05-1.3× the crop's resolution, so the crop is never magnified.
+FACE_RENDER_SCALE = 2
+MAX_RENDER_SIZE = 1024
+
+
+def check_framing(framing):
+    if framing not in FRAMINGS:
+        raise ValueError(f"`framing` must be one of {FRAMINGS}. Received: framing={framing!r}")
+    return framing
+
+
+def render_size(size, framing):
+    """The side to render at for an image of `size` in `framing` (the renderer's limit: 1024)."""
+    side = int(size) * (FACE_RENDER_SCALE if check_framing(framing) == "face" else 1)
+    if side > MAX_RENDER_SIZE:
+        raise ValueError(f"A {framing}-framed image of {size}² is rendered at {side}², above the "
+                         f"renderer's {MAX_RENDER_SIZE}²: use image_size <= "
+                         f"{MAX_RENDER_SIZE // (side // int(size))}.")
+    return side
+
+
+def frame(render, size, framing, matrix=None):
+    """`render` (a `SynthPortraits.render` dict at `render_size(size, framing)`) in `framing`.
+
+    Args:
+        render: dict with "image" and "landmarks_2d".
+        size: int. Side of the framed image.
+        framing: str. "portrait" returns the render as it is; "face" its tight face square.
+        matrix: 2 × 3 similarity or None. With "face", the crop to use instead of the one
+            found from the render's landmarks: the same sitter in other expressions, cut with
+            the first render's matrix, differ in the expression alone.
+
+    Returns:
+        `(image uint8 (size, size, 3), landmarks_2d (468, 2) in the framed image, matrix)`;
+        the matrix is None for "portrait".
+    """
+    if check_framing(framing) == "portrait":
+        if render["image"].shape[0] != size:
+            raise ValueError(f"A portrait-framed render must be {size}² pixels. "
+                             f"Received {render['image'].shape[:2]}")
+        return render["image"], render["landmarks_2d"], None
+    if matrix is None:
+        aligned = align(render["image"], render["landmarks_2d"], size=size,
+                        template=FACE_TEMPLATE)
+        image, matrix = aligned.image, aligned.matrix
+    else:
+        matrix = np.asarray(matrix, np.float64)
+        image = warp_to_crop(render["image"], matrix, size)
+    landmarks = transform_points(matrix, render["landmarks_2d"]).astype(np.float32)
+    return image, landmarks, matrix
+
