@@ -4,8 +4,9 @@ Run (the results name the CPU affinity they were measured with):
     taskset -c 0,1 python benchmarks/expression_judge.py --out /tmp/expression_judge.keras
 
 `train_expression_classifier("synth", ...)`: `--count` renders at `--image-size`² in `--style`,
-split 80/10/10 by sitter, the network seeing the face box (`SYNTH_FACE_BOX`, 41² of 64²), at
-most `--epochs` epochs. The judge is saved to `--out` (the StarGAN evaluation loads it) and one
+split 80/10/10 by sitter, at most `--epochs` epochs. With `--framing portrait` (whole renders)
+the network sees their face box (`SYNTH_FACE_BOX`, 41² of 64²); with `--framing face` the
+renders are face crops (`synth_portraits(framing="face")`) and it sees all of them. The judge is saved to `--out` (the StarGAN evaluation loads it) and one
 JSON line is printed and appended to benchmarks/results/expression_judge.json: test accuracy
 (overall and per class), confusion matrix, split sizes, seconds and the command.
 `--unseen-styles` also measures the judge on `--unseen-count` renders of SynthPortraits(seed + 1),
@@ -29,8 +30,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_portrait.data import SynthPortraits
-from keras_portrait.data.synth.framing import frame
-from keras_portrait.data.synth.framing import render_size
+from keras_portrait.data.synth.framing import FRAMINGS
+from keras_portrait.data.synth.framing import framed_sample
 from keras_portrait.labels import EXPRESSIONS
 from keras_portrait.models.classifier import SYNTH_FACE_BOX
 from keras_portrait.models.classifier import train_expression_classifier
@@ -42,10 +43,9 @@ SEED_PAPER_TEST_ACCURACY = 0.9354  # the seed's ResNet judge, on its real expres
 def unseen_sitters(model, style, count, seed, image_size, yaw_range, framing):
     """Accuracy of `model` on `count` renders of SynthPortraits(seed) in `style`."""
     portraits = SynthPortraits(seed=seed)
-    renders = [portraits.sample(i, size=render_size(image_size, framing), style=style,
-                                yaw_range=yaw_range) for i in range(count)]
-    images = np.stack([frame(r, image_size, framing)[0] for r in renders])
-    images = images.astype(np.float32) / 127.5 - 1.0
+    renders = [framed_sample(portraits, i, image_size, framing, style=style,
+                             yaw_range=yaw_range)[0] for i in range(count)]
+    images = np.stack([r["image"] for r in renders]).astype(np.float32) / 127.5 - 1.0
     labels = np.array([r["expression"] for r in renders])
     predicted = np.concatenate([np.asarray(model(images[i:i + 256])).argmax(axis=1)
                                 for i in range(0, count, 256)])
@@ -65,7 +65,7 @@ def main():
     parser.add_argument("--crop", choices=("face", "none"), default="face",
                         help="face: the network sees SYNTH_FACE_BOX; none: the whole image "
                              "(always with --framing face, whose images are the face)")
-    parser.add_argument("--framing", choices=("portrait", "face"), default="portrait",
+    parser.add_argument("--framing", choices=FRAMINGS, default="portrait",
                         help="renders framed as whole portraits or as face crops "
                              "(synth_portraits(framing=...)); match the StarGAN's")
     parser.add_argument("--filters", type=int, default=16)

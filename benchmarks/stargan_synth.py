@@ -88,7 +88,7 @@ def parse_args():
     parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True,
                         help="jit_compile the train step (XLA)")
     parser.add_argument("--num-examples", type=int, default=8192, help="training renders")
-    parser.add_argument("--framing", choices=("portrait", "face"), default="portrait",
+    parser.add_argument("--framing", choices=kp.data.FRAMINGS, default="portrait",
                         help="whole portraits or face crops (synth_portraits(framing=...)); "
                              "--judge must have been trained on the same framing")
     parser.add_argument("--count", type=int, default=64, help="held-out sitters to score")
@@ -150,7 +150,8 @@ def resnet_judge(args):
         time.sleep(30)
     if os.path.isfile(args.judge):
         time.sleep(max(0.0, 30.0 - (time.time() - os.path.getmtime(args.judge))))  # fully written
-        return keras.models.load_model(args.judge), {"source": args.judge}
+        return keras.models.load_model(args.judge), {"source": args.judge,
+                                                     "framing (as told)": args.framing}
     from keras_portrait.models.classifier import train_expression_classifier
 
     model, report = train_expression_classifier("synth", image_size=64, seed=TRAIN_SEED,

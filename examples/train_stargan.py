@@ -44,7 +44,7 @@ def main():
     parser.add_argument("--discriminator-layers", type=int, default=None,
                         help="default: 6 at 128², one fewer per halving of the size")
     parser.add_argument("--synth-examples", type=int, default=4096)
-    parser.add_argument("--framing", choices=("portrait", "face"), default="portrait",
+    parser.add_argument("--framing", choices=kp.data.FRAMINGS, default="portrait",
                         help="SynthPortraits framing: whole portraits or the face alone")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

@@ -269,6 +269,13 @@ def test_evaluate_stargan_on_held_out_sitters(stargan_run, capsys):
         report = json.load(f)
     assert report["seed"] == 1000 and report["count"] == 2 and report["image_size"] == 32
     assert report["framing"] == "face"  # the run's, from run.json
+    capsys.readouterr()
+    # --framing overrides the run's: the same model scored on whole portraits.
+    assert cli.main([*args, "--framing", "portrait"]) == 0
+    with open(os.path.join(out, "evaluation.json")) as f:
+        assert json.load(f)["framing"] == "portrait"
+    with pytest.raises(SystemExit, match="--framing face cuts SynthPortraits renders"):
+        cli.main([*args, "--framing", "face", "--data", out])
     assert report["model"].endswith("model.keras")
     assert 0 < report["ssim"]["translated"]["all"]["mean"] <= 1
     # 2 sitters, each a row of input | 7 translations over a row of blank | 7 truths.

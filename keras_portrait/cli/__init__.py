@@ -26,6 +26,8 @@ from keras_portrait import RotationGAN
 from keras_portrait import StarGAN
 from keras_portrait import save_image
 from keras_portrait import train
+from keras_portrait.data import FRAMINGS
+from keras_portrait.data.synth_dataset import FACE_FRAMED_FAMILIES
 from keras_portrait.export import FORMATS
 from keras_portrait.cli import cyclegan
 from keras_portrait.cli import gaugan
@@ -34,6 +36,7 @@ from keras_portrait.cli import stargan
 from keras_portrait.cli import translate
 from keras_portrait.cli.common import RUN_FILE
 from keras_portrait.cli.common import run_settings
+from keras_portrait.cli.common import setting
 
 FAMILIES = {"dcgan": DCGAN, "wgan-gp": WGANGP, "cyclegan": CycleGAN, "stargan": StarGAN,
             "gaugan": GauGAN, "rotation": RotationGAN}
@@ -177,10 +180,7 @@ def _train(args):
         raise SystemExit("error: --decay-epochs must be smaller than --epochs")
     if args.family == "stargan" and args.label_type is None:
         args.label_type = "attributes" if args.labels else "class"
-    if args.framing == "face" and (args.data != "synth" or args.family in ("gaugan", "rotation")):
-        raise SystemExit("error: --framing face cuts SynthPortraits renders to the face, for "
-                         "--data synth and the image families (dcgan, wgan-gp, cyclegan, "
-                         "stargan); align a folder's faces with `keras-portrait prepare`")
+    _check_framing(args.framing, args.data, args.family)
     # Same seed, same initial weights: a rerun that finds no backup starts like the first run.
     keras.utils.set_random_seed(args.seed)
     dataset = _dataset(args)
@@ -219,8 +219,26 @@ def _sample(args):
     return 0
 
 
+def _check_framing(framing, data, family):
+    if framing == "face" and (data != "synth" or family not in FACE_FRAMED_FAMILIES):
+        raise SystemExit("error: --framing face cuts SynthPortraits renders to the face, for "
+                         f"--data synth and the families {', '.join(FACE_FRAMED_FAMILIES)}; "
+                         "align a folder's faces with `keras-portrait prepare`")
+
+
+def _run_framing(args, settings, family):
+    """`--framing`, else the run's synth framing (which a folder given to --data leaves out)."""
+    data = setting(args, settings, "data", "synth")
+    framing = setting(args, settings, "framing", "portrait")
+    if args.framing is None and data != "synth":
+        framing = "portrait"
+    _check_framing(framing, data, family)
+    args.framing = framing
+
+
 def _evaluate(args):
     model_path, settings = run_settings(args.run)
+    _run_framing(args, settings, args.family)
     model = keras.saving.load_model(model_path, safe_mode=True)
     family = FAMILIES[args.family]
     if not isinstance(model, family):
@@ -233,6 +251,7 @@ def _evaluate(args):
 def _export(args):
     model_path, settings = run_settings(args.run)
     model = keras.saving.load_model(model_path, safe_mode=True)
+    _run_framing(args, settings, {StarGAN: "stargan", CycleGAN: "cyclegan"}.get(type(model)))
     if isinstance(model, StarGAN):
         return stargan.export(args, model, model_path, settings)
     if isinstance(model, GauGAN):
@@ -294,7 +313,7 @@ def _add_train(parser):
     parser.add_argument("--style-a", default="photo",
                         help="synth style (cyclegan: of domain A)")
     parser.add_argument("--style-b", default="painting", help="cyclegan synth: domain B style")
-    parser.add_argument("--framing", default="portrait", choices=["portrait", "face"],
+    parser.add_argument("--framing", default="portrait", choices=FRAMINGS,
                         help="synth: whole portraits, or the face alone (forehead to chin, "
                              "the framing of expression datasets); not for gaugan, rotation")
     parser.add_argument("--labels", default=None,
@@ -397,6 +416,8 @@ def _add_evaluate(parser):
     parser.add_argument("--no-judge", action="store_true",
                         help="stargan: skip the expression classifier (fer)")
     parser.add_argument("--sheet-rows", type=int, default=8)
+    parser.add_argument("--framing", default=None, choices=FRAMINGS,
+                        help="synth framing of the held-out images (default: the run's)")
     parser.add_argument("--out", default=None, help="default: the run folder")
 
 
@@ -413,6 +434,8 @@ def _add_export(parser):
     parser.add_argument("--data", default=None, help="int8 calibration data (default: the run's)")
     parser.add_argument("--data-b", default=None, help="domain-B calibration folder")
     parser.add_argument("--calibration-images", type=int, default=128)
+    parser.add_argument("--framing", default=None, choices=FRAMINGS,
+                        help="synth framing of the calibration images (default: the run's)")
     parser.add_argument("--out", default=None, help="default: RUN/export")
 
 

@@ -36,6 +36,7 @@ def domain_images(args, settings, count, seed):
         images_a, images_b = synth_style_pairs(
             count, image_size=size, seed=seed,
             style=settings.get("style_a", "photo"), style_b=settings.get("style_b", "painting"),
+            framing=args.framing,
         )
         return images_a, images_b, True
 

@@ -73,7 +73,7 @@ def evaluate(args, model, model_path, settings):
         report, sheet = evaluate_expressions(
             model, count=args.count, image_size=args.image_size, seed=seed,
             judges={} if args.no_judge else None, embedder=embedder,
-            sheet_rows=args.sheet_rows, framing=settings.get("framing", "portrait"),
+            sheet_rows=args.sheet_rows, framing=args.framing,
         )
     except ValueError as error:
         raise SystemExit(f"error: {error}") from None
@@ -103,8 +103,7 @@ def export(args, model, model_path, settings):
             data, settings.get("labels"), settings.get("attributes"), model.label_type, size,
             batch_size=min(16, count), seed=settings.get("seed", 0), num_examples=count,
             style=settings.get("style_a", "photo"), shuffle=False, drop_remainder=False,
-            **({"framing": settings.get("framing", "portrait")} if data == "synth"
-               else {"verbose": False}),
+            **({"framing": args.framing} if data == "synth" else {"verbose": False}),
         ).unbatch().take(count).batch(16)
     cards = export_generator(
         model, out, image_size=size, formats=args.formats, input_type=args.input_type,

@@ -10,6 +10,7 @@ from keras_portrait.data.synth import HAIR_COLORS
 from keras_portrait.data.synth import HAIR_STYLES
 from keras_portrait.data.synth import SynthPortraits
 from keras_portrait.data.synth.contact_sheet import contact_sheet
+from keras_portrait.data.synth.framing import FRAMINGS
 from keras_portrait.data.synth.styles import STYLES
 from keras_portrait.data.synth_dataset import FAMILIES
 from keras_portrait.data.mask_folder import mask_folder

@@ -12,6 +12,7 @@ from keras_portrait.data.metadata import age_to_unit
 from keras_portrait.data.synth import SynthPortraits
 from keras_portrait.data.synth.framing import check_framing
 from keras_portrait.data.synth.framing import frame
+from keras_portrait.data.synth.framing import framed_sample
 from keras_portrait.data.synth.framing import render_size
 
 FAMILIES = ("dcgan", "wgan-gp", "cyclegan", "stargan", "gaugan", "rotation")
@@ -71,12 +72,8 @@ class _FamilyRenderer:
         self.offset = 1_000_003
 
     def sample(self, index, style):
-        sample = self.portraits.sample(index, size=render_size(self.size, self.framing),
-                                       style=style, yaw_range=self.yaw_range)
-        if self.framing == "portrait":
-            return sample
-        image, _, _ = frame(sample, self.size, self.framing)
-        return {**sample, "image": image}
+        return framed_sample(self.portraits, index, self.size, self.framing, style=style,
+                             yaw_range=self.yaw_range)[0]
 
     def __call__(self, index):
         index = int(index)
@@ -262,7 +259,8 @@ def synth_portraits(
 
 
 def synth_style_pairs(
-    count, image_size=64, seed=0, style="photo", style_b="painting", yaw_range=(-30.0, 30.0)
+    count, image_size=64, seed=0, style="photo", style_b="painting", yaw_range=(-30.0, 30.0),
+    framing="portrait",
 ):
     """`count` portraits rendered twice, in `style` and in `style_b`: paired ground truth.
 
@@ -270,19 +268,23 @@ def synth_style_pairs(
     (SynthPortraits renders every style from the same geometry), so a style translation
     A → B can be scored against the true B render. The portraits are those of
     `synth_portraits(seed=seed)`'s domain A; train and evaluate with different seeds for
-    held-out sitters.
+    held-out sitters. `framing` as in `synth_portraits`; with "face" both renders are cut with
+    the square of the first.
 
     Returns:
         `(images_a, images_b)`, float32 (count, image_size, image_size, 3) in [-1, 1].
     """
     if count < 1:
         raise ValueError(f"`count` must be >= 1. Received: count={count}")
+    side = render_size(image_size, framing)
     portraits = SynthPortraits(seed=seed)
     images_a, images_b = [], []
     for index in range(count):
-        sample = portraits.sample(index, size=image_size, style=style, yaw_range=yaw_range)
+        sample, matrix = framed_sample(portraits, index, image_size, framing, style=style,
+                                       yaw_range=yaw_range)
         yaw = float(sample["pose"][0])
-        controls = {**render_controls(sample, yaw=yaw, size=image_size), "style": style_b}
+        controls = {**render_controls(sample, yaw=yaw, size=side), "style": style_b}
+        image_b = frame(portraits.render(**controls), image_size, framing, matrix)[0]
         images_a.append(_to_float(sample["image"]))
-        images_b.append(_to_float(portraits.render(**controls)["image"]))
+        images_b.append(_to_float(image_b))
     return np.stack(images_a), np.stack(images_b)

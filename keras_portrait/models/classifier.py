@@ -15,7 +15,7 @@ import tensorflow as tf
 from keras_portrait.data import decode
 from keras_portrait.data.folder import labeled
 from keras_portrait.data.synth import SynthPortraits
-from keras_portrait.data.synth.framing import frame
+from keras_portrait.data.synth.framing import framed_sample
 from keras_portrait.data.synth.framing import render_size
 from keras_portrait.labels import EXPRESSIONS
 from keras_portrait.networks.resnet_classifier import resnet_classifier
@@ -180,7 +180,8 @@ def train_expression_classifier(
             on). Defaults to `"portrait"`.
         crop_box: square (top, left, bottom, right) fractions or None. The network sees only
             that box of each `image_size`² image (see `ImageClassifier`); `SYNTH_FACE_BOX` is
-            the face of SynthPortraits. Defaults to `None` (the whole image).
+            the face of a portrait-framed SynthPortraits render. Defaults to `None` (the whole
+            image).
         learning_rate: float. Initial Adam learning rate. Defaults to `2e-3`.
         patience: int. Epochs without improvement before stopping. Defaults to `4`.
         filters, blocks_per_stage, stem_pool: the network's (see `resnet_classifier`).
@@ -205,6 +206,12 @@ def train_expression_classifier(
             raise ValueError(f"`{key}` must be an int >= 1. Received: {key}={value!r}")
     pixels = pixel_box(crop_box, image_size)
     render_size(image_size, framing)
+    if framing == "face" and not (isinstance(data, str) and data == "synth"):
+        raise ValueError("`framing='face'` frames SynthPortraits renders (data=\"synth\"); align "
+                         "the faces of other data with `keras_portrait.face.align` first")
+    if framing == "face" and crop_box is not None:
+        raise ValueError("A face-framed image is the face already: `crop_box` (the face box of "
+                         "a whole portrait) must be None with `framing='face'`")
     images, labels, groups, class_names, source, skipped = _load(
         data, class_names, image_size, count, style, yaw_range, framing, seed)
     parts, method = _split(labels, groups, fractions, seed)
@@ -346,9 +353,9 @@ def _render_synth(count, size, style, yaw_range, framing, seed):
     labels = np.empty(count, np.int32)
     groups = np.empty(count, np.int64)
     for index in range(count):
-        render = portraits.sample(index, size=render_size(size, framing), style=style,
+        render, _ = framed_sample(portraits, index, size, framing, style=style,
                                   yaw_range=yaw_range)
-        images[index] = frame(render, size, framing)[0]
+        images[index] = render["image"]
         labels[index], groups[index] = render["expression"], render["identity"]
     return images, labels, groups
 

@@ -6,6 +6,7 @@ import tensorflow_datasets as tfds
 from keras_portrait.data import STARGAN_ATTRIBUTES
 from keras_portrait.data import SynthPortraits
 from keras_portrait.data import synth_portraits
+from keras_portrait.data import render_controls
 from keras_portrait.data import synth_style_pairs
 from keras_portrait.data.synth.framing import frame
 from keras_portrait.data.synth_dataset import metadata_vector
@@ -67,9 +68,20 @@ def test_face_framing_yields_the_same_elements_cut_to_the_face():
     sample = SynthPortraits(seed=0).sample(0, size=2 * SIZE, style="photo", yaw_range=(-30, 30))
     expected = frame(sample, SIZE, "face")[0].astype(np.float32) / 127.5 - 1.0
     np.testing.assert_allclose(faces[0][0], expected, atol=1e-6)
-    images_a, images_b = _first("cyclegan", framing="face")
-    _assert_images(images_a)
-    _assert_images(images_b)
+    for family in ("dcgan", "cyclegan"):
+        batch = _first(family, framing="face")
+        images = batch[0] if family == "cyclegan" else batch  # cyclegan: (domain A, domain B)
+        _assert_images(images)
+        np.testing.assert_allclose(images[0], expected, atol=1e-6)  # element 0: sample(0)
+    # Style pairs: both renders cut with the photo's square.
+    photos, paintings = synth_style_pairs(2, image_size=SIZE, framing="face")
+    np.testing.assert_allclose(photos[0], expected, atol=1e-6)
+    painting = SynthPortraits(seed=0).render(
+        **{**render_controls(sample, yaw=float(sample["pose"][0]), size=2 * SIZE),
+           "style": "painting"})
+    matrix = frame(sample, SIZE, "face")[2]
+    np.testing.assert_allclose(
+        paintings[0], frame(painting, SIZE, "face", matrix)[0] / 127.5 - 1.0, atol=1e-6)
     for family in ("gaugan", "rotation"):
         with pytest.raises(ValueError, match="framing='face' is for the families"):
             synth_portraits(family, framing="face")

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from keras_portrait.data import SynthPortraits
+from keras_portrait.data import render_controls
 from keras_portrait.data.synth.framing import FACE_RENDER_SCALE
 from keras_portrait.data.synth.framing import frame
+from keras_portrait.data.synth.framing import framed_sample
 from keras_portrait.data.synth.framing import render_size
 from keras_portrait.face.alignment import five_point_landmarks
 
@@ -13,21 +15,18 @@ SIZE = 48
 
 
 def _sample(index=0, framing="face", expression=None):
+    """Sample `index` rendered for `framing`, or that sitter re-rendered in `expression`."""
     portraits = SynthPortraits(seed=0)
-    sample = portraits.sample(index, size=render_size(SIZE, framing), style="photo",
-                              yaw_range=(-30, 30))
+    side = render_size(SIZE, framing)
+    sample = portraits.sample(index, size=side, style="photo", yaw_range=(-30, 30))
     if expression is None:
-        return portraits, sample
-    controls = dict(identity=sample["identity"], expression=expression,
-                    intensity=sample["intensity"], yaw=float(sample["pose"][0]),
-                    pitch=float(sample["pose"][1]), roll=float(sample["pose"][2]),
-                    size=render_size(SIZE, framing), light=sample["light"],
-                    background=sample["background"])
-    return portraits, portraits.render(**controls)
+        return sample
+    controls = render_controls(sample, yaw=float(sample["pose"][0]), size=side)
+    return portraits.render(**{**controls, "expression": expression})
 
 
 def test_portrait_framing_is_the_render_itself():
-    _, sample = _sample(framing="portrait")
+    sample = _sample(framing="portrait")
     assert render_size(SIZE, "portrait") == SIZE
     image, landmarks, matrix = frame(sample, SIZE, "portrait")
     assert image is sample["image"] and matrix is None
@@ -36,7 +35,7 @@ def test_portrait_framing_is_the_render_itself():
 
 @pytest.mark.parametrize("index", [0, 1, 2, 3])
 def test_face_framing_puts_the_face_upright_and_large(index):
-    _, sample = _sample(index)
+    sample = _sample(index)
     assert sample["image"].shape[0] == FACE_RENDER_SCALE * SIZE
     image, landmarks, matrix = frame(sample, SIZE, "face")
     assert image.shape == (SIZE, SIZE, 3) and image.dtype == np.uint8
@@ -56,9 +55,9 @@ def test_face_framing_puts_the_face_upright_and_large(index):
 
 
 def test_a_given_matrix_cuts_another_expression_of_the_sitter_in_the_same_square():
-    portraits, sample = _sample(0)
+    sample = _sample(0)
     image, _, matrix = frame(sample, SIZE, "face")
-    _, happy = _sample(0, expression="happy")
+    happy = _sample(0, expression="happy")
     own = frame(happy, SIZE, "face")
     shared = frame(happy, SIZE, "face", matrix)
     np.testing.assert_array_equal(shared[2], matrix)
@@ -71,13 +70,38 @@ def test_a_given_matrix_cuts_another_expression_of_the_sitter_in_the_same_square
     assert shared_difference < 0.5 * own_difference
 
 
+def test_framed_sample_keeps_the_labels_and_drops_the_whole_render_maps():
+    portraits = SynthPortraits(seed=0)
+    for framing in ("portrait", "face"):
+        sample, matrix = framed_sample(portraits, 2, SIZE, framing, style="photo",
+                                       yaw_range=(-30, 30))
+        render = _sample(2, framing)
+        image, landmarks, expected_matrix = frame(render, SIZE, framing)
+        np.testing.assert_array_equal(sample["image"], image)
+        np.testing.assert_array_equal(sample["landmarks_2d"], landmarks)
+        assert (matrix is None) == (framing == "portrait")
+        if framing == "face":
+            np.testing.assert_array_equal(matrix, expected_matrix)
+            assert not {"mask", "visible", "landmarks_3d", "landmarks_68"} & set(sample)
+        else:
+            assert sample["mask"].shape == (SIZE, SIZE)
+        assert (sample["expression"], sample["identity"]) == (render["expression"],
+                                                              render["identity"])
+
+
 def test_bad_framings_and_sizes_are_refused():
-    _, sample = _sample(framing="portrait")
+    sample = _sample(framing="portrait")
     with pytest.raises(ValueError, match="framing"):
         render_size(SIZE, "head")
     with pytest.raises(ValueError, match="framing"):
         frame(sample, SIZE, "head")
-    with pytest.raises(ValueError, match="512"):
+    with pytest.raises(ValueError, match=r"\[16, 512\]"):
         render_size(600, "face")
-    with pytest.raises(ValueError, match="48"):
+    with pytest.raises(ValueError, match=r"\[16, 512\]"):
+        render_size(8, "face")
+    with pytest.raises(ValueError, match=r"\[32, 1024\]"):
+        render_size(16, "portrait")
+    with pytest.raises(ValueError, match="of 32² needs a render of 32²"):
         frame(sample, 32, "portrait")
+    with pytest.raises(ValueError, match="needs a render of 96"):
+        frame(sample, SIZE, "face")  # a render at the image's own size

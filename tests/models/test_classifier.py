@@ -160,3 +160,9 @@ def test_bad_arguments(tmp_path):
     Image.fromarray(images[0]).save(tmp_path / "smiling" / "a.png")
     with pytest.raises(ValueError, match="smiling"):
         train_expression_classifier(str(tmp_path), **TINY)
+    with pytest.raises(ValueError, match="framing='face'.*data=\"synth\""):
+        train_expression_classifier((images, labels), framing="face", **TINY)
+    with pytest.raises(ValueError, match="crop_box"):
+        train_expression_classifier("synth", framing="face", crop_box=SYNTH_FACE_BOX, **TINY)
+    with pytest.raises(ValueError, match="framing"):
+        train_expression_classifier("synth", framing="head", **TINY)

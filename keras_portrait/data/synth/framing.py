@@ -10,6 +10,8 @@ landmarks, so no detector is involved and every crop is found.
 
 import numpy as np
 
+from keras_portrait.data.synth.renderer import MAX_SIZE
+from keras_portrait.data.synth.renderer import MIN_SIZE
 from keras_portrait.face.alignment import align
 from keras_portrait.face.alignment import transform_points
 from keras_portrait.face.alignment import warp_to_crop
@@ -19,7 +21,6 @@ FACE_TEMPLATE = "tight"
 # The tight square spans 0.52-0.66 of a render's side (20 samples, yaw ±30°): a render at twice
 # the size is cut at 1.05-1.3× the crop's resolution, so the crop is never magnified.
 FACE_RENDER_SCALE = 2
-MAX_RENDER_SIZE = 1024
 
 
 def check_framing(framing):
@@ -29,13 +30,15 @@ def check_framing(framing):
 
 
 def render_size(size, framing):
-    """The side to render at for an image of `size` in `framing` (the renderer's limit: 1024)."""
-    side = int(size) * (FACE_RENDER_SCALE if check_framing(framing) == "face" else 1)
-    if side > MAX_RENDER_SIZE:
-        raise ValueError(f"A {framing}-framed image of {size}² is rendered at {side}², above the "
-                         f"renderer's {MAX_RENDER_SIZE}²: use image_size <= "
-                         f"{MAX_RENDER_SIZE // (side // int(size))}.")
-    return side
+    """The side to render at for an image of `size` in `framing`; raises ValueError when the
+    renderer cannot draw it."""
+    scale = FACE_RENDER_SCALE if check_framing(framing) == "face" else 1
+    if not isinstance(size, (int, np.integer)) or not MIN_SIZE <= size * scale <= MAX_SIZE:
+        raise ValueError(f"A {framing}-framed image must be an int side in "
+                         f"[{-(-MIN_SIZE // scale)}, {MAX_SIZE // scale}] (it is rendered at "
+                         f"{scale}× its side, the renderer draws {MIN_SIZE}-{MAX_SIZE}). "
+                         f"Received: {size!r}")
+    return int(size) * scale
 
 
 def frame(render, size, framing, matrix=None):
@@ -53,10 +56,11 @@ def frame(render, size, framing, matrix=None):
         `(image uint8 (size, size, 3), landmarks_2d (468, 2) in the framed image, matrix)`;
         the matrix is None for "portrait".
     """
-    if check_framing(framing) == "portrait":
-        if render["image"].shape[0] != size:
-            raise ValueError(f"A portrait-framed render must be {size}² pixels. "
-                             f"Received {render['image'].shape[:2]}")
+    side = render_size(size, framing)
+    if render["image"].shape[0] != side:
+        raise ValueError(f"A {framing}-framed image of {size}² needs a render of {side}². "
+                         f"Received {render['image'].shape[:2]}")
+    if framing == "portrait":
         return render["image"], render["landmarks_2d"], None
     if matrix is None:
         aligned = align(render["image"], render["landmarks_2d"], size=size,
@@ -68,3 +72,20 @@ def frame(render, size, framing, matrix=None):
     landmarks = transform_points(matrix, render["landmarks_2d"]).astype(np.float32)
     return image, landmarks, matrix
 
+
+def framed_sample(portraits, index, size, framing, **kwargs):
+    """`portraits.sample(index, **kwargs)` framed: `(sample, matrix)`.
+
+    The sample dict is the render's at `render_size(size, framing)` with "image" and
+    "landmarks_2d" framed; for "face" the pixel maps of the whole render ("mask",
+    "glasses_mask", "visible") and its 3D and 68 landmarks are dropped, not left in the
+    wrong frame. Render the same sitter at `sample`'s "pose" with `size=render_size(...)`
+    and cut it with `matrix` (`frame`) for other expressions in the same square.
+    """
+    sample = portraits.sample(index, size=render_size(size, framing), **kwargs)
+    image, landmarks, matrix = frame(sample, size, framing)
+    if framing == "face":
+        sample = {k: v for k, v in sample.items()
+                  if k not in ("mask", "glasses_mask", "visible", "landmarks_3d",
+                               "landmarks_68")}
+    return {**sample, "image": image, "landmarks_2d": landmarks}, matrix

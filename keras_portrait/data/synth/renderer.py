@@ -14,6 +14,8 @@ from keras_portrait.data.synth import styles
 
 
 _LANDMARKS_68 = np.array(cm.LANDMARKS_68)
+# Sides a portrait can be rendered at, in pixels.
+MIN_SIZE, MAX_SIZE = 32, 1024
 
 
 @functools.lru_cache(maxsize=4096)
@@ -115,8 +117,9 @@ class SynthPortraits:
         pitch = _check_range("pitch", pitch, -45.0, 45.0)
         roll = _check_range("roll", roll, -45.0, 45.0)
         style = _style_name(style)
-        if not isinstance(size, (int, np.integer)) or not 32 <= size <= 1024:
-            raise ValueError(f"`size` must be an int in [32, 1024]. Received: size={size!r}")
+        if not isinstance(size, (int, np.integer)) or not MIN_SIZE <= size <= MAX_SIZE:
+            raise ValueError(f"`size` must be an int in [{MIN_SIZE}, {MAX_SIZE}]. "
+                             f"Received: size={size!r}")
         if hair_color is not None and hair_color not in idt.HAIR_COLORS:
             raise ValueError(f"Unknown hair_color {hair_color!r}. "
                              f"Valid: {', '.join(idt.HAIR_COLORS)}")

@@ -21,6 +21,7 @@ from keras import ops
 from keras_portrait import metrics
 from keras_portrait.data.synth import SynthPortraits
 from keras_portrait.data.synth.framing import frame
+from keras_portrait.data.synth.framing import framed_sample
 from keras_portrait.data.synth.framing import render_size
 from keras_portrait.data.synth_dataset import render_controls
 from keras_portrait.grids import image_grid
@@ -83,9 +84,10 @@ def expression_targets(count, image_size, seed=1000, style="photo", yaw_range=YA
     portraits = SynthPortraits(seed=seed)
     inputs, truths, sources, boxes = [], [], [], []
     for index in range(count):
-        sample = portraits.sample(index, size=side, style=style, yaw_range=yaw_range)
+        sample, matrix = framed_sample(portraits, index, image_size, framing, style=style,
+                                       yaw_range=yaw_range)
         controls = render_controls(sample, yaw=float(sample["pose"][0]), size=side)
-        image, landmarks, matrix = frame(sample, image_size, framing)
+        image, landmarks = sample["image"], sample["landmarks_2d"]
         row = [
             image if k == sample["expression"]
             else frame(portraits.render(**{**controls, "expression": k}), image_size, framing,
@@ -95,8 +97,11 @@ def expression_targets(count, image_size, seed=1000, style="photo", yaw_range=YA
         inputs.append(image)
         truths.append(np.stack(row))
         sources.append(sample["expression"])
-        low, high = landmarks.min(axis=0), landmarks.max(axis=0)
-        boxes.append([*((low + high) / 2), CROP_SCALE * np.max(high - low)])
+        if framing == "face":  # the frame is the face square: crops are the whole image
+            boxes.append([image_size / 2, image_size / 2, image_size])
+        else:
+            low, high = landmarks.min(axis=0), landmarks.max(axis=0)
+            boxes.append([*((low + high) / 2), CROP_SCALE * np.max(high - low)])
     return ExpressionTargets(
         np.stack(inputs), np.stack(truths), np.array(sources, np.int64),
         np.array(boxes, np.float32),
@@ -176,12 +181,14 @@ def evaluate_expressions(
     within it but not the head (the translation keeps the pose, and the judge compares like
     with like). Checked on 40 sitters at 64²: every truth's landmarks stay inside the input's
     box but for surprise's open jaw (at most 0.9 px out), the truths' landmark extent is
-    0.98-1.13× the input's, and the box is 39-46 px wide. Other callables see whole images.
+    0.98-1.13× the input's, and the box is 39-46 px wide (portrait framing). A face-framed
+    image is already the face square, so there the crop is the whole frame. Other callables
+    see whole images.
 
     Args:
         model: a class `StarGAN` whose domains are `labels.EXPRESSIONS`.
         count: int >= 2. Held-out sitters. Defaults to `64`.
-        image_size: int or None. Render size; None is `model.image_size`.
+        image_size: int or None. Side of the inputs and truths; None is `model.image_size`.
         seed: int. SynthPortraits seed of the sitters; keep it apart from the training seed
             (0 in `synth_portraits`). Defaults to `1000`.
         judges: dict or None. Name → callable from float [-1, 1] NHWC images to probabilities
@@ -211,6 +218,7 @@ def evaluate_expressions(
         if not isinstance(value, int) or value < low:
             raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
     size = model.image_size if image_size is None else image_size
+    render_size(size, framing)  # a bad framing or size fails before the judges load
     judges = default_judges() if judges is None else dict(judges)
     for name, judge in judges.items():
         if not callable(judge):
