@@ -9,7 +9,9 @@ How far the judges can be trusted, on the 64 held-out sitters at 64² (seed 1000
 benchmarks/stargan_synth.py): the ResNet of `train_expression_classifier` names the true
 render's expression 75 % of the time (neutral 38 %, sad 48 %, the others 81-95 %); the fer
 network on face crops only 21 % (chance is 14 %: it sees neutral and happy, almost never the
-rest), so at this size fer says little and the ResNet is the judge to read.
+rest), so at this size fer says little and the ResNet is the judge to read. On face-framed
+renders (`framing="face"`) a ResNet trained on them names the changed pairs' true renders 86 %
+of the time and fer 32 %.
 """
 
 from typing import NamedTuple
