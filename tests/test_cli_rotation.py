@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from keras_portrait import RotationGAN
+from keras_portrait import rotate as kp_rotate
 from keras_portrait import cli
 from keras_portrait.data import SynthPortraits
 from keras_portrait.export import LiteRTCleaner
@@ -49,6 +50,38 @@ def test_rotate_with_keras_tflite_and_raw(files, capsys):
     assert cv2.imread(str(root / "rows" / "sitter.png")).shape == (2 * SIZE + 6, 4 * SIZE + 10, 3)
     with pytest.raises(SystemExit, match="64² crops"):
         cli.main(args[:-2] + ["--size", "128", "--out", str(root / "bad")])
+
+
+def test_keep_known_switches_a_keras_model_and_is_baked_into_an_export(files, tmp_path):
+    root, _, tflite = files
+    # A generator that redraws every pixel (not residual), so keeping them is visible.
+    gan = RotationGAN(filters=8, num_blocks=1, spade_hidden=8, discriminator_filters=8,
+                      discriminator_layers=3, residual=False, seed=0)
+    path = str(tmp_path / "redraw.keras")
+    gan.save(path)
+    sitter = str(root / "sitter.png")
+    args = ["rotate", sitter, "--yaw", "25", "--model", path, "--size", str(SIZE)]
+    assert cli.main(args + ["--keep-known", "--out", str(tmp_path / "kept")]) == 0
+    assert cli.main(args + ["--out", str(tmp_path / "whole")]) == 0
+    picture = cv2.imread(sitter)[:, :, ::-1]
+    expected = kp_rotate(picture, 25.0, model=gan.with_keep_known(), size=SIZE).image
+    kept = cv2.imread(str(tmp_path / "kept" / "sitter.png"))[:, :, ::-1]
+    whole = cv2.imread(str(tmp_path / "whole" / "sitter.png"))[:, :, ::-1]
+    np.testing.assert_array_equal(kept, expected)
+    assert np.any(kept != whole)
+    with pytest.raises(SystemExit, match="export RUN --keep-known"):
+        cli.main(["rotate", sitter, "--yaw", "25", "--model", tflite, "--keep-known", "--out",
+                  str(tmp_path / "bad")])
+    # Exported with --keep-known, the file returns the rendered pixels outside the holes.
+    out = str(tmp_path / "export")
+    assert cli.main(["export", path, "--formats", "fp32", "--image-size", str(SIZE),
+                     "--keep-known", "--out", out]) == 0
+    rng = np.random.default_rng(0)
+    renders = rng.integers(0, 256, (2, SIZE, SIZE, 3), dtype=np.uint8)
+    holes = rng.uniform(size=(2, SIZE, SIZE)) < 0.2
+    cleaned = LiteRTCleaner(f"{out}/rotation_fp32.tflite").clean(renders, holes)
+    np.testing.assert_array_equal(cleaned[~holes], renders[~holes])
+    assert np.any(cleaned[holes] != renders[holes])
 
 
 def test_tflite_cleaner_matches_the_model(files):

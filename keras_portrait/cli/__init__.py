@@ -252,6 +252,9 @@ def _export(args):
     model_path, settings = run_settings(args.run)
     model = keras.saving.load_model(model_path, safe_mode=True)
     _run_framing(args, settings, {StarGAN: "stargan", CycleGAN: "cyclegan"}.get(type(model)))
+    if args.keep_known and not isinstance(model, RotationGAN):
+        raise SystemExit(f"error: --keep-known is for rotation runs; {model_path} holds a "
+                         f"{type(model).__name__}")
     if isinstance(model, StarGAN):
         return stargan.export(args, model, model_path, settings)
     if isinstance(model, GauGAN):
@@ -434,6 +437,9 @@ def _add_export(parser):
     parser.add_argument("--data", default=None, help="int8 calibration data (default: the run's)")
     parser.add_argument("--data-b", default=None, help="domain-B calibration folder")
     parser.add_argument("--calibration-images", type=int, default=128)
+    parser.add_argument("--keep-known", action="store_true",
+                        help="rotation: the exported generator paints the holes only and keeps "
+                             "the rendered pixels (RotationGAN.with_keep_known)")
     parser.add_argument("--framing", default=None, choices=FRAMINGS,
                         help="synth framing of the calibration images (default: the run's)")
     parser.add_argument("--out", default=None, help="default: RUN/export")

@@ -45,6 +45,10 @@ def add_rotate(parser):
     parser.add_argument("--size", type=int, default=None,
                         help="crop side (default: the .tflite's, else 256)")
     parser.add_argument("--relative", action="store_true", help="yaws are changes of the face's")
+    parser.add_argument("--keep-known", action="store_true",
+                        help="a .keras model paints the holes only and keeps the rendered "
+                             "pixels (RotationGAN.with_keep_known; for a .tflite, export with "
+                             "--keep-known)")
 
 
 def rotate(args):
@@ -58,6 +62,9 @@ def rotate(args):
     from keras_portrait.export import LiteRTCleaner  # noqa: PLC0415
 
     model, size = None, args.size
+    if args.keep_known and not (args.model and args.model.endswith(".keras")):
+        raise SystemExit("error: --keep-known switches a RotationGAN .keras model; a .tflite "
+                         "file keeps what it was exported with (`export RUN --keep-known`)")
     if args.model and args.model.endswith(".tflite"):
         model = LiteRTCleaner(args.model)
         if size not in (None, model.image_size):
@@ -66,6 +73,8 @@ def rotate(args):
         size = model.image_size
     elif args.model:
         model = keras.saving.load_model(args.model)
+        if args.keep_known:
+            model = model.with_keep_known()
     size = size or 256
     paths = [p for item in args.inputs
              for p in (list_images(item) if os.path.isdir(item) else [item])]
@@ -142,6 +151,8 @@ def export(args, model, model_path, settings):
 
     size = args.image_size or settings.get("image_size", 256)
     out = args.out or os.path.join(os.path.dirname(model_path), "export")
+    if args.keep_known:
+        model = model.with_keep_known()
     calibration = None
     if "int8" in args.formats:
         count = args.calibration_images

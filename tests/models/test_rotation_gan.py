@@ -124,6 +124,27 @@ def test_with_keep_known_only_the_holes_change_and_only_they_carry_gradient():
     assert np.isfinite(logs["g_loss"])
 
 
+def test_with_keep_known_switches_a_trained_generator_to_paint_the_holes_only(trained):
+    gan, _ = trained  # trained on whole images
+    renders = np.random.default_rng(1).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
+    holes = np.zeros((2, 32, 32), bool)
+    holes[:, 8:20, 4:14] = True
+    keeping = gan.with_keep_known()
+    assert keeping.keep_known and not gan.keep_known and keeping is not gan
+    for a, b in zip(keeping.get_weights(), gan.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    whole, kept = gan.clean(renders, holes), keeping.clean(renders, holes)
+    # Outside the holes: the render itself; inside: the trained generator's own pixels.
+    np.testing.assert_array_equal(kept[~holes], renders[~holes])
+    assert np.abs(kept[holes].astype(int) - whole[holes]).max() <= 1
+    assert np.any(whole[~holes] != renders[~holes])  # the switch is what kept them
+    # And back: the same images as the original.
+    np.testing.assert_array_equal(keeping.with_keep_known(False).clean(renders, holes), whole)
+    for key, value in gan.get_config().items():
+        if key not in RotationGAN.NETWORK_ARGS + ("keep_known",):
+            assert keeping.get_config()[key] == value, key
+
+
 def test_identity_term_needs_only_an_embedder(trained):
     gan = RotationGAN(**TINY, seed=0)
     _, logged = gan.generator_loss(*(_batch()[k] for k in ("render", "holes", "target")))

@@ -200,6 +200,27 @@ class RotationGAN(BaseGAN):
         self.track(**logged)
 
     # --- inference ----------------------------------------------------------------------------
+    def with_keep_known(self, keep_known=True):
+        """This model with its generator keeping (or not) the rendered pixels, same weights.
+
+        `keep_known` is a fixed 0/1 blend after the generator's last layer, so a generator
+        trained on whole images paints only the holes once it is set. The best turns measured
+        (docs/rotation.md) come from a `fill_holes` generator trained without it and used with
+        it. Returns a new, uncompiled `RotationGAN`; this one is unchanged.
+        """
+        config = {key: value for key, value in self.get_config().items()
+                  if key not in self.NETWORK_ARGS and key not in ("trainable", "dtype")}
+        copy = type(self)(**{**config, "keep_known": bool(keep_known)})
+        try:
+            copy.generator.set_weights(self.generator.get_weights())
+            copy.discriminator.set_weights(self.discriminator.get_weights())
+        except ValueError as error:
+            raise ValueError("with_keep_known rebuilds the networks from the model's settings; "
+                             "a model built with its own `generator` or `discriminator` cannot "
+                             f"be rebuilt that way ({error})") from None
+        copy.set_identity_embedder(self._embedder.value)
+        return copy
+
     def clean(self, renders, holes, batch_size=16):
         """uint8 (N, H, W, 3) clean portraits of uint8 renders (N, H, W, 3) and their bool
         hole masks (N, H, W); one render (H, W, 3) with its (H, W) mask works too."""
