@@ -269,6 +269,7 @@ def test_evaluate_stargan_on_held_out_sitters(stargan_run, capsys):
         report = json.load(f)
     assert report["seed"] == 1000 and report["count"] == 2 and report["image_size"] == 32
     assert report["framing"] == "face"  # the run's, from run.json
+    assert report["crop"]["box"] == "the whole face-framed image"
     capsys.readouterr()
     # --framing overrides the run's: the same model scored on whole portraits.
     assert cli.main([*args, "--framing", "portrait"]) == 0

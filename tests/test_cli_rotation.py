@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from keras_portrait import RotationGAN
-from keras_portrait import rotate as kp_rotate
 from keras_portrait import cli
+from keras_portrait import rotate as kp_rotate
 from keras_portrait.data import SynthPortraits
 from keras_portrait.export import LiteRTCleaner
 from keras_portrait.export import export_generator
@@ -79,6 +79,7 @@ def test_keep_known_switches_a_keras_model_and_is_baked_into_an_export(files, tm
     rng = np.random.default_rng(0)
     renders = rng.integers(0, 256, (2, SIZE, SIZE, 3), dtype=np.uint8)
     holes = rng.uniform(size=(2, SIZE, SIZE)) < 0.2
+    assert read_card(f"{out}/rotation_fp32.tflite")["keep_known"] is True
     cleaned = LiteRTCleaner(f"{out}/rotation_fp32.tflite").clean(renders, holes)
     np.testing.assert_array_equal(cleaned[~holes], renders[~holes])
     assert np.any(cleaned[holes] != renders[holes])

@@ -163,7 +163,8 @@ def export(args, model, model_path, settings):
     try:
         cards = export_generator(
             model, out, image_size=size, formats=args.formats, input_type=args.input_type,
-            representative_data=calibration, card={"family": "RotationGAN", "run": model_path},
+            representative_data=calibration, card={"family": "RotationGAN", "run": model_path,
+                                                  "keep_known": model.keep_known},
             name="rotation",
         )
     except ValueError as error:

@@ -1,6 +1,7 @@
 """evaluate_rotation: the report's structure and the figures it must get right."""
 
 import numpy as np
+import pytest
 
 from keras_portrait import RotationGAN
 from keras_portrait import evaluate_rotation
@@ -61,6 +62,8 @@ def test_holes_split_by_size_and_errors_per_region():
     assert known["pixels"] == 144 - 29
     np.testing.assert_allclose(known["bias"], -3.0 / known["pixels"], atol=1e-9)
     np.testing.assert_allclose(known["rms"], np.sqrt(9.0 / known["pixels"]), atol=1e-9)
+    with pytest.raises(ValueError, match=r"\(N, H, W\)"):
+        hole_regions(holes[0])  # one mask needs its batch axis
     # No small holes at all: that region is None, not NaN.
     assert region_errors(outputs, truth, large)["small_holes"] is None
 

@@ -131,6 +131,8 @@ def test_with_keep_known_switches_a_trained_generator_to_paint_the_holes_only(tr
     holes[:, 8:20, 4:14] = True
     keeping = gan.with_keep_known()
     assert keeping.keep_known and not gan.keep_known and keeping is not gan
+    assert keeping._embedder.value is gan._embedder.value is not None  # the identity term too
+    assert len(keeping.get_weights()) == len(gan.get_weights())
     for a, b in zip(keeping.get_weights(), gan.get_weights()):
         np.testing.assert_array_equal(a, b)
     whole, kept = gan.clean(renders, holes), keeping.clean(renders, holes)

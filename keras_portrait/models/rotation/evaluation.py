@@ -7,11 +7,11 @@ render's true landmarks so the figures measure the turn and the cleaning, not th
 then cleaned by the model. Scored, per style, for the raw render and for the model's output:
 SSIM and PSNR against the truth, the yaw the face toolkit measures on the output against the
 asked one, and (with an embedder) the identity similarity to the truth; for the renders and the
-model, the luminance error by region (`region_errors`: the pixels the turn rendered,
-small holes, large holes), where a whole-image figure hides what a fill does in the 4-16 % of
-pixels that are holes. Two baselines: the
-unturned source against the truth (do nothing), and the raw render with its holes filled by
-classical inpainting (OpenCV's Telea), which a GAN must beat to be worth its weight.
+model, the luminance error by region (`region_errors`: the pixels the turn rendered, small
+holes, large holes), where a whole-image figure hides what a fill does in the holes (about 4 %
+of the pixels at 64², at most 10 %). Two baselines: the unturned source against the truth (do
+nothing), and the raw render with its holes filled by classical inpainting (OpenCV's Telea),
+which a GAN must beat to be worth its weight.
 """
 
 import cv2
@@ -29,8 +29,10 @@ from keras_portrait.models.rotation.rotation_gan import HOLE_COLOR
 # The face toolkit's landmark model wants faces of a reasonable size: small outputs are
 # enlarged to this side before their pose is measured.
 POSE_SIDE = 256
-# Holes of at most this many pixels count as small in `region_errors` (at 64², a sliver or the
-# corner of an eye); a pixel more than DARK_LEVELS grey levels darker than the truth is a speck.
+# Holes of at most this many pixels count as small in `region_errors`: at 64² a sliver or the
+# corner of an eye (an absolute count: at 128² the same holes have 4× the pixels, so pass
+# `small_area` scaled to compare sizes); a pixel more than DARK_LEVELS grey levels darker than
+# the truth is a speck.
 SMALL_HOLE_AREA = 12
 DARK_LEVELS = 50
 
@@ -57,13 +59,16 @@ def hole_regions(holes, small_area=SMALL_HOLE_AREA):
     """(small, large) boolean masks like `holes` (N, H, W): hole pixels whose 8-connected hole
     has at most `small_area` pixels (slivers at edge-on triangles, corners of the eyes and
     mouth), and the others (the side of the head a turn brings into view)."""
-    small = np.zeros_like(holes, dtype=bool)
-    for i, mask in enumerate(np.asarray(holes, bool)):
+    holes = np.asarray(holes, bool)
+    if holes.ndim != 3:
+        raise ValueError(f"`holes` must be masks (N, H, W). Received shape {holes.shape}")
+    small = np.zeros_like(holes)
+    for i, mask in enumerate(holes):
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8),
                                                                    connectivity=8)
         sizes = stats[:, cv2.CC_STAT_AREA]
         small[i] = (sizes[labels] <= small_area) & mask
-    return small, np.asarray(holes, bool) & ~small
+    return small, holes & ~small
 
 
 def region_errors(outputs, truth, holes):

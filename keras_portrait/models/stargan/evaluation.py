@@ -250,8 +250,9 @@ def evaluate_expressions(
         "input": "each sitter in its sampled expression, intensity in [0.5, 1]",
         "expressions": list(EXPRESSIONS),
         "input_expression_counts": _counts(data.sources),
-        "crop": {"scale": CROP_SCALE, "size": CROP_SIZE,
-                 "box": "square around the input's true landmarks, for all its images"},
+        "crop": ({"size": CROP_SIZE, "box": "the whole face-framed image"} if framing == "face"
+                 else {"scale": CROP_SCALE, "size": CROP_SIZE,
+                       "box": "square around the input's true landmarks, for all its images"}),
     }
     report["judges"] = {
         name: _judge_report(judge, name, data, pairs, targets, changed, batch_size)
