@@ -251,7 +251,8 @@ def _evaluate(args):
 def _export(args):
     model_path, settings = run_settings(args.run)
     model = keras.saving.load_model(model_path, safe_mode=True)
-    _run_framing(args, settings, {StarGAN: "stargan", CycleGAN: "cyclegan"}.get(type(model)))
+    family = next((name for name, kind in FAMILIES.items() if isinstance(model, kind)), None)
+    _run_framing(args, settings, family)
     if args.keep_known and not isinstance(model, RotationGAN):
         raise SystemExit(f"error: --keep-known is for rotation runs; {model_path} holds a "
                          f"{type(model).__name__}")

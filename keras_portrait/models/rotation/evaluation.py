@@ -19,6 +19,7 @@ import numpy as np
 
 from keras_portrait.data import SynthPortraits
 from keras_portrait.data import render_controls
+from keras_portrait.face.expression import GRAY_WEIGHTS
 from keras_portrait.face.mesh import rotate_render
 from keras_portrait.grids import image_grid
 from keras_portrait.metrics.image_quality import psnr
@@ -64,8 +65,8 @@ def hole_regions(holes, small_area=SMALL_HOLE_AREA):
         raise ValueError(f"`holes` must be masks (N, H, W). Received shape {holes.shape}")
     small = np.zeros_like(holes)
     for i, mask in enumerate(holes):
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8),
-                                                                   connectivity=8)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8),
+                                                               connectivity=8)
         sizes = stats[:, cv2.CC_STAT_AREA]
         small[i] = (sizes[labels] <= small_area) & mask
     return small, holes & ~small
@@ -90,7 +91,7 @@ def region_errors(outputs, truth, holes):
 
 
 def _luminance(images):
-    return np.asarray(images, np.float64) @ np.array([0.299, 0.587, 0.114])
+    return np.asarray(images, np.float64) @ np.array(GRAY_WEIGHTS)
 
 
 def _scores(outputs, truth, yaws, embedder, measure_pose, holes=None):
