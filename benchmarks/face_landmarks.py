@@ -27,10 +27,10 @@ import time
 import numpy as np
 
 from keras_portrait.data import SynthPortraits
-from keras_portrait.data.scan import list_images
-from keras_portrait.face import canonical_mesh
+from keras_portrait.imaging.reading import list_images
+from keras_portrait.imaging import canonical_mesh
 from keras_portrait.face.detection import DETECTORS, detect_faces
-from keras_portrait.face.image_input import as_rgb8
+from keras_portrait.imaging.image_input import as_rgb8
 from keras_portrait.face.landmarks import face_mesh
 from keras_portrait.face.landmarks import landmarks
 

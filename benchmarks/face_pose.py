@@ -25,8 +25,8 @@ import time
 import numpy as np
 
 from keras_portrait.data import SynthPortraits
-from keras_portrait.face import canonical_mesh
-from keras_portrait.face.alignment import five_point_landmarks
+from keras_portrait.imaging import canonical_mesh
+from keras_portrait.imaging.alignment import five_point_landmarks
 from keras_portrait.face.pose import head_pose
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "face_pose.json")

@@ -24,8 +24,8 @@ import keras
 import numpy as np
 
 import keras_portrait as kp
-from keras_portrait.data.decode import read_rgb8
-from keras_portrait.data.scan import list_images
+from keras_portrait.imaging.reading import read_rgb8
+from keras_portrait.imaging.reading import list_images
 from keras_portrait.face.mesh import fit_head
 from keras_portrait.face.mesh import rotate_render
 

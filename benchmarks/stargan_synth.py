@@ -59,9 +59,9 @@ import tensorflow as tf
 
 import keras_portrait as kp
 import keras_portrait.models.classifier  # noqa: F401  (registers ImageClassifier for loading)
-from keras_portrait.models.stargan.evaluation import default_embedder
-from keras_portrait.models.stargan.evaluation import default_judges
-from keras_portrait.models.stargan.evaluation import evaluate_expressions
+from keras_portrait.models.stargan.stargan_evaluation import default_embedder
+from keras_portrait.models.stargan.stargan_evaluation import default_judges
+from keras_portrait.models.stargan.stargan_evaluation import evaluate_expressions
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results" / "stargan_synth.json"
 TRAIN_SEED = 0

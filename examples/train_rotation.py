@@ -22,8 +22,8 @@ import os
 import numpy as np
 
 import keras_portrait as kp
-from keras_portrait.data.decode import read_rgb8
-from keras_portrait.data.scan import list_images
+from keras_portrait.imaging.reading import read_rgb8
+from keras_portrait.imaging.reading import list_images
 
 YAWS = (-40.0, -20.0, 0.0, 20.0, 40.0)
 
@@ -70,7 +70,7 @@ def main():
           f"({len(report['skipped'])} skipped), mean hole fraction "
           f"{report['mean_hole_fraction']}")
 
-    dataset = kp.data.rotation_pairs(pairs, batch_size=args.batch_size, augment=True,
+    dataset = kp.rotation_pairs(pairs, batch_size=args.batch_size, augment=True,
                                      seed=args.seed)
     gan = kp.RotationGAN(filters=args.filters, num_blocks=args.num_blocks,
                          spade_hidden=args.spade_hidden,
@@ -81,7 +81,7 @@ def main():
     if args.facenet:
         gan.set_identity_embedder(kp.face.load_facenet())
     gan.compile()
-    gan.set_sample_batch(next(iter(kp.data.rotation_pairs(pairs, batch_size=8,
+    gan.set_sample_batch(next(iter(kp.rotation_pairs(pairs, batch_size=8,
                                                           shuffle=False))))
     kp.train(gan, dataset, args.out, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
              num_samples=8)

@@ -25,7 +25,7 @@ import keras
 import numpy as np
 
 import keras_portrait as kp
-from keras_portrait.models.stargan.evaluation import evaluate_expressions
+from keras_portrait.models.stargan.stargan_evaluation import evaluate_expressions
 
 
 def main():

@@ -1,6 +1,11 @@
 """keras_portrait: a Keras 3 / TensorFlow model zoo of portrait GANs."""
 
-__version__ = "0.1.0"
+import os
+
+# TensorFlow logs CPU-feature and absl lines while it is imported: quiet by default.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_portrait.version import __version__  # noqa: E402
 
 from keras_portrait import data
 from keras_portrait import export
@@ -9,6 +14,7 @@ from keras_portrait import labels
 from keras_portrait import layers
 from keras_portrait import losses
 from keras_portrait import metrics
+from keras_portrait import presets
 from keras_portrait.export import LiteRTRunner
 from keras_portrait.export import export_generator
 from keras_portrait.grids import image_grid
@@ -26,6 +32,8 @@ from keras_portrait.models import BaseGAN
 from keras_portrait.models.callbacks import NonFiniteLossError
 from keras_portrait.models.rotation import rotate
 from keras_portrait.models.rotation import rotation_row
+from keras_portrait.models.rotation import rotation_pairs
+from keras_portrait.models.rotation import synth_rotation_pairs
 from keras_portrait.models.cycle_gan import evaluate_translation
 from keras_portrait.models.gaugan import evaluate_synthesis
 from keras_portrait.models.stargan import evaluate_expressions

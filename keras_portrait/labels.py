@@ -6,6 +6,9 @@ The order of each tuple is the integer id used everywhere (masks, class ids, one
 # The 7 classes of the face masks (the classes of the SPADE portrait seed).
 MASK_CLASSES = ("background", "skin", "hair", "eyes", "brows", "nose", "mouth")
 
+# The ages (years) SynthPortraits draws from; metadata scales age to [0, 1] over this range.
+AGE_RANGE = (18.0, 80.0)
+
 # The 7 expression classes rendered by SynthPortraits and translated by StarGAN.
 EXPRESSIONS = ("neutral", "happy", "sad", "surprise", "fear", "disgust", "angry")
 

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 import keras_portrait.data
 from keras_portrait import cli
+from keras_portrait.cli import train_command
 from keras_portrait.labels import EXPRESSIONS
 
 SIZE = 16
@@ -16,7 +17,7 @@ TINY = ["--filters", "4", "--latent-dim", "8", "--num-samples", "4"]
 
 
 def _in_memory(nan_at=None):
-    """Stands in for `cli._dataset`: 3 batches of 2 images, the batch `nan_at` all NaN."""
+    """Stands in for `train_command._dataset`: 3 batches of 2 images, the batch `nan_at` all NaN."""
     images = np.random.default_rng(0).uniform(-1, 1, (3, 2, SIZE, SIZE, 3)).astype("float32")
     if nan_at is not None:
         images[nan_at] = np.nan
@@ -43,7 +44,7 @@ def _train_then_sample(run, data_args, tmp_path, family="dcgan", size=SIZE):
 
 
 def test_train_then_sample(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "_dataset", _in_memory())
+    monkeypatch.setattr(train_command, "_dataset", _in_memory())
     run = str(tmp_path / "run")
     _train_then_sample(run, ["--data", "unused", "--batch-size", "2"], tmp_path)
     with open(os.path.join(run, "log.json")) as f:
@@ -51,7 +52,7 @@ def test_train_then_sample(tmp_path, monkeypatch):
 
 
 def test_train_exits_non_zero_naming_the_non_finite_loss(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_dataset", _in_memory(nan_at=1))
+    monkeypatch.setattr(train_command, "_dataset", _in_memory(nan_at=1))
     run = str(tmp_path / "run")
     args = ["train", "dcgan", "--data", "unused", "--epochs", "2", "--out", run, *TINY]
     assert cli.main([*args, "--image-size", str(SIZE), "--checkpoint-every", "1"]) == 1
@@ -260,7 +261,7 @@ def test_stargan_export_then_translate(stargan_run, tmp_path, capsys):
 
 
 def test_evaluate_stargan_on_held_out_sitters(stargan_run, capsys):
-    pytest.importorskip("keras_portrait.models.stargan.evaluation")
+    pytest.importorskip("keras_portrait.models.stargan.stargan_evaluation")
     out = os.path.join(stargan_run, "eval")
     args = ["evaluate", "stargan", stargan_run, "--count", "2", "--sheet-rows", "2",
             "--no-identity", "--no-judge", "--out", out]
@@ -389,9 +390,9 @@ def test_gaugan_sample_and_evaluate(gaugan_run, tmp_path, capsys):
 def test_gaugan_folder_data(tmp_path, capsys):
     # The reader is kp.data.mask_folder (tests/data/test_mask_folder.py); the command turns
     # its errors into an exit message and its warnings into stderr lines.
-    from keras_portrait.cli import gaugan
+    from keras_portrait.models.gaugan import gaugan_cli as gaugan
     from keras_portrait.data import SynthPortraits
-    from keras_portrait.data.synth_dataset import metadata_vector
+    from keras_portrait.imaging.metadata import metadata_vector
 
     folder = tmp_path / "data"
     assert cli.main(["render", str(folder), "--count", "3", "--size", "32"]) == 0

@@ -1,112 +1,141 @@
-"""`keras-portrait translate`: images through a CycleGAN or StarGAN, .keras or .tflite."""
+"""`keras-portrait translate`: pictures through an image-to-image model, .keras or .tflite.
+
+A family's model translates when its hooks say how (`FamilyCommands.translate`), or when its
+generator takes one image (its `export_inputs`): then the model, or the file, is run on the
+pictures. A .tflite file's family is the one its card names, else the one whose inputs it
+takes.
+"""
 
 import os
 import sys
 
-import keras
 import numpy as np
 
-from keras_portrait import CycleGAN
-from keras_portrait import LiteRTRunner
-from keras_portrait import StarGAN
-from keras_portrait import image_grid
-from keras_portrait import save_image
-from keras_portrait.export import read_card
+from keras_portrait import registry
+from keras_portrait.cli.common import NO_COMMANDS
+from keras_portrait.cli.common import add_family_options
+from keras_portrait.cli.common import class_names
+from keras_portrait.cli.common import commands_of
+from keras_portrait.cli.common import families_with
+from keras_portrait.cli.common import model_classes
+from keras_portrait.cli.common import refuse_other_families
+from keras_portrait.command_line import CommandLineError
+from keras_portrait.command_line import check_images
+from keras_portrait.command_line import check_model_file
+from keras_portrait.command_line import input_errors
+from keras_portrait.command_line import load_model
+from keras_portrait.command_line import open_tflite
+from keras_portrait.command_line import run_image_file
+from keras_portrait.command_line import trained_image_size
+
+BATCH = 16  # pictures per call of a model
 
 
-def _targets(to, domains, source):
-    """The domain ids of `--to` (a name, an id or "all") among `domains`."""
-    valid = f"{', '.join(domains)} (or an id in [0, {len(domains) - 1}], or all)"
-    if to is None:
-        raise SystemExit(f"error: {source} translates into a domain: pass --to with one of "
-                         f"{valid}")
-    if to == "all":
-        return list(range(len(domains)))
-    if to in domains:
-        return [list(domains).index(to)]
-    if to.isdigit() and int(to) < len(domains):
-        return [int(to)]
-    raise SystemExit(f"error: unknown domain {to!r} for {source}. Valid: {valid}")
+def _takes_one_image(spec):
+    return [item.kind for item in spec.export_inputs] == ["image"]
 
 
-def _file_domains(path, runner):
-    """The domain names of a .tflite file with a label input (from its card), or None."""
-    if "label" not in runner.inputs_details:
-        return None
-    length = int(runner.inputs_details["label"]["shape"][-1])
+def translators():
+    """The families `translate` runs: with a `translate` hook, or one image in."""
+    return [spec for spec in registry.specs()
+            if commands_of(spec).translate is not None or _takes_one_image(spec)]
+
+
+def _read_images(args, size, source):
+    """(uint8 images at `size`², their names, the skipped files); says the size and why."""
+    from keras_portrait.data import read_image_files  # noqa: PLC0415
+
+    print(f"translating at {size}² ({source})")
+    with input_errors(ValueError):
+        return read_image_files(args.images, size, resize=args.resize)
+
+
+def _run_model(model):
+    """The model called on uint8 pictures, `BATCH` at a time: uint8 outputs."""
+    from keras_portrait import to_uint8  # noqa: PLC0415
+
+    def run(images):
+        return np.concatenate([
+            to_uint8(model(images[start:start + BATCH] / 127.5 - 1.0, training=False))
+            for start in range(0, len(images), BATCH)])
+    return run
+
+
+def _file_family(path, runner):
+    """The family of an exported file: the one its card names, else the one whose export
+    inputs are the file's; None when neither tells."""
+    from keras_portrait.export import read_card  # noqa: PLC0415
+
     try:
-        domains = read_card(path).get("label_input", {}).get("domains")
+        family = read_card(path).get("family")
     except (OSError, ValueError):
-        domains = None
-    return list(domains) if domains and len(domains) == length else [
-        f"domain{i}" for i in range(length)
-    ]
-
-
-def _run_file(runner, images, **inputs):
-    """uint8 outputs of a .tflite generator on uint8 images, whatever its input type."""
-    if runner.input_dtype == np.uint8:
-        return runner(images, **inputs)
-    outputs = runner((images / 255.0).astype(np.float32), **inputs)
-    return np.round(np.clip(outputs, 0, 1) * 255).astype(np.uint8)
+        family = None
+    for spec in registry.specs():
+        if family in (spec.name, spec.model_class.__name__):
+            return spec
+    names = set(runner.input_names)
+    matches = [spec for spec in registry.specs()
+               if spec.export_inputs and {item.name for item in spec.export_inputs} == names]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _translate_with_file(args):
-    """(images, names, skipped, outputs or one output per target, targets) of a .tflite."""
-    from keras_portrait.data import read_image_files  # noqa: PLC0415
+    """(images, names, skipped, outputs) of a .tflite file."""
+    from keras_portrait import LiteRTRunner  # noqa: PLC0415
 
-    runner = LiteRTRunner(args.model, num_threads=args.threads)
+    runner = open_tflite(LiteRTRunner, args.model, num_threads=args.threads)
     size = int(runner.input_shape[1])
     if args.image_size and args.image_size != size:
-        raise SystemExit(f"error: {args.model} takes {size}² images, not {args.image_size}²")
-    domains = _file_domains(args.model, runner)
-    if domains is None and args.to is not None:
-        raise SystemExit(f"error: --to is for StarGAN models; {args.model} has no label input")
-    targets = None if domains is None else _targets(args.to, domains, args.model)
-    images, names, skipped = read_image_files(args.images, size, resize=args.resize)
-    if targets is None:
-        return images, names, skipped, _run_file(runner, images), None
-    eye = np.eye(len(domains), dtype=np.float32)
-    rows = [_run_file(runner, images, label=eye[k]) for k in targets]
-    return images, names, skipped, rows, targets
+        raise CommandLineError(f"{args.model} takes {size}² images, not {args.image_size}²")
+    spec = _file_family(args.model, runner)
+    holds = (f"{args.model} is a {spec.model_class.__name__} file" if spec is not None
+             else f"{args.model} is not one")
+    refuse_other_families(args, spec, "models", holds)
+    hooks = commands_of(spec) if spec is not None else NO_COMMANDS
+    if hooks.translate_file is not None:
+        run = hooks.translate_file(runner, args)
+    elif len(runner.input_names) == 1:
+        run = lambda images: run_image_file(runner, images)  # noqa: E731
+    else:
+        raise CommandLineError(
+            f"{args.model} takes {', '.join(runner.input_names)}: `translate` runs the files "
+            f"of {class_names(families_with('translate_file'))} generators and those that "
+            "take a picture alone")
+    images, names, skipped = _read_images(args, size, "the file's input size")
+    return images, names, skipped, run(images)
 
 
 def _translate_with_model(args):
-    """(images, names, skipped, outputs or one output per target, targets) of a .keras."""
-    from keras_portrait.data import read_image_files  # noqa: PLC0415
-
-    model = keras.saving.load_model(args.model, safe_mode=True)
-    targets = None
-    if isinstance(model, StarGAN):
-        targets = _targets(args.to, model.domain_names, args.model)
-        size = args.image_size or model.image_size
-    elif isinstance(model, CycleGAN):
-        if args.to is not None:
-            raise SystemExit(f"error: --to is for StarGAN models; {args.model} holds a "
-                             "CycleGAN (use --direction)")
-        size = args.image_size or 256
-    else:
-        raise SystemExit(f"error: {args.model} holds a {type(model).__name__}, not a CycleGAN "
-                         "or a StarGAN")
-    images, names, skipped = read_image_files(args.images, size, resize=args.resize)
-    inputs = images / 127.5 - 1.0
-    if targets is None:
-        return images, names, skipped, model.translate(inputs, direction=args.direction), None
-    return images, names, skipped, [model.translate(inputs, k) for k in targets], targets
+    """(images, names, skipped, outputs) of a .keras model."""
+    families = translators()
+    model = load_model(args.model, model_classes(families),
+                       "`keras-portrait --help` lists the commands for the other models")
+    spec = registry.of_model(model)
+    refuse_other_families(args, spec, "models", f"{args.model} holds a {type(model).__name__}")
+    hooks = commands_of(spec)
+    run = hooks.translate(model, args) if hooks.translate is not None else _run_model(model)
+    size, source = args.image_size, "--image-size"
+    if not size:
+        size, source = trained_image_size(model, args.model)
+    if not size:
+        size, source = 256, ("the default: the model does not record the size it was trained "
+                             "at; pass --image-size")
+    images, names, skipped = _read_images(args, size, source)
+    return images, names, skipped, run(images)
 
 
 def translate(args):
+    from keras_portrait import image_grid  # noqa: PLC0415
+    from keras_portrait import save_image  # noqa: PLC0415
+
+    check_model_file(args.model)
+    check_images(args.images, "translate")
     translate_with = (_translate_with_file if args.model.endswith(".tflite")
                       else _translate_with_model)
-    images, names, skipped, rows, targets = translate_with(args)
-    if targets is None:  # a CycleGAN: one output per image
-        outputs = rows
-    elif args.to == "all":
-        # One row per image: the input, then its translation into every domain.
-        outputs = [image_grid(np.stack([image, *(row[i] for row in rows)]),
-                              columns=len(rows) + 1) for i, image in enumerate(images)]
-    else:
-        outputs = rows[0]
+    images, names, skipped, outputs = translate_with(args)
+    if isinstance(outputs, list):  # one sheet per image: the input, then each output
+        outputs = [image_grid(np.stack([image, *(rows[i] for rows in outputs)]),
+                              columns=len(outputs) + 1) for i, image in enumerate(images)]
     for path, reason in skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     single = len(names) == 1 and args.output.lower().endswith((".png", ".jpg", ".jpeg"))
@@ -121,18 +150,17 @@ def translate(args):
 
 
 def add_translate(parser):
-    parser.add_argument("model", help="a CycleGAN or StarGAN .keras file, or an exported "
-                                      ".tflite file")
+    parser.add_argument("model", help=f"a .keras file of a {class_names(translators(), 'or')}, or "
+                                      "an exported .tflite file")
     parser.add_argument("images", nargs="+", help="image files and folders")
     parser.add_argument("-o", "--output", required=True,
                         help="output folder (or a .png path for a single image)")
-    parser.add_argument("--direction", default="a2b", choices=["a2b", "b2a"],
-                        help="cyclegan .keras only")
-    parser.add_argument("--to", default=None,
-                        help="stargan: the target domain, a name (e.g. happy) or an id; 'all' "
-                             "writes one row per image: the input, then every domain")
     parser.add_argument("--image-size", type=int, default=None,
-                        help="default: 256 for a CycleGAN .keras, the training size for a "
-                             "StarGAN .keras, the file's size for .tflite")
-    parser.add_argument("--resize", default="crop", choices=["crop", "pad"])
-    parser.add_argument("--threads", type=int, default=2, help="LiteRT threads")
+                        help="side of the images the model sees (default: the size it was "
+                             "trained at; a .tflite file takes its own size only)")
+    parser.add_argument("--resize", default="crop", choices=["crop", "pad"],
+                        help="how a picture that is not square becomes square: crop its "
+                             "centre, or pad it (default: %(default)s)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help=".tflite: CPU threads of LiteRT (default: %(default)s)")
+    add_family_options(parser, "add_translate_arguments")

@@ -6,20 +6,21 @@ from keras_portrait.data.folder import labeled
 from keras_portrait.data.folder import unpaired
 from keras_portrait.data.scan import scan_folder
 from keras_portrait.data.scan_report import ScanReport
+from keras_portrait.data.splits import SPLIT_NAMES
+from keras_portrait.data.splits import read_split
+from keras_portrait.data.splits import split_crops
+from keras_portrait.data.splits import split_files
+from keras_portrait.data.splits import write_split
 from keras_portrait.data.synth import HAIR_COLORS
 from keras_portrait.data.synth import HAIR_STYLES
 from keras_portrait.data.synth import SynthPortraits
 from keras_portrait.data.synth.contact_sheet import contact_sheet
 from keras_portrait.data.synth.framing import FRAMINGS
 from keras_portrait.data.synth.styles import STYLES
-from keras_portrait.data.synth_dataset import FAMILIES
 from keras_portrait.data.mask_folder import mask_folder
-from keras_portrait.data.metadata import METADATA_NAMES
-from keras_portrait.data.synth_dataset import STARGAN_ATTRIBUTES
+from keras_portrait.imaging.metadata import METADATA_NAMES
 from keras_portrait.data.synth_dataset import synth_portraits
 from keras_portrait.data.synth_dataset import render_controls
 from keras_portrait.data.synth_dataset import synth_style_pairs
 from keras_portrait.data.synth_folder import write_synth_folder
-from keras_portrait.data.rotation_pairs import rotation_pairs
-from keras_portrait.data.rotation_pairs import synth_rotation_pairs
 from keras_portrait.data import synth_tfds  # noqa: F401  (registers the TFDS builder)

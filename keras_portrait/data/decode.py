@@ -1,7 +1,7 @@
 """Decodes image files to 8-bit RGB and fits them into a square, inside the tf.data graph.
 
 Files that TensorFlow decodes correctly as they are (8-bit RGB JPEG, PNG, BMP, WebP, no EXIF
-rotation) stay in the graph; JPEGs are decoded at a reduced DCT scale (1/2, 1/4, 1/8) whenever that
+orientation) stay in the graph; JPEGs are decoded at a reduced DCT scale (1/2, 1/4, 1/8) whenever that
 still leaves enough pixels for the requested size, which is most of the cost saved at 64²–256².
 Every other file (alpha, grayscale, palette, CMYK, 16-bit, EXIF-rotated, exotic formats) goes
 through `to_rgb8`, one Pillow function called with `tf.numpy_function`.
@@ -11,7 +11,10 @@ import math
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, ImageOps
+
+from keras_portrait.imaging.reading import has_transparency  # noqa: F401  (re-exported)
+from keras_portrait.imaging.reading import read_rgb8  # noqa: F401
+from keras_portrait.imaging.reading import to_rgb8  # noqa: F401
 
 # Decoder codes carried next to each path through the pipeline (index of `_decode` branches).
 DECODE_ANY = 0  # tf.io.decode_image
@@ -21,57 +24,6 @@ _JPEG_RATIOS = (1, 2, 4, 8)
 
 RESIZE_MODES = ("crop", "pad")
 PAD_MODES = ("reflect", "constant")
-_WHITE = 255
-
-
-def to_rgb8(image):
-    """Converts a Pillow image to an (H, W, 3) uint8 RGB array, honouring EXIF orientation.
-
-    Transparency (RGBA, LA, PA, palette or colour-key transparency) is composited on white,
-    which is how viewers show such images and keeps transparent areas from turning black.
-    16-bit samples keep their 8 high bits.
-    """
-    image = ImageOps.exif_transpose(image)
-    mode = image.mode
-    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
-        # Pillow's own convert clips 16-bit samples at 255 instead of scaling them.
-        values = np.asarray(image).astype(np.uint32)
-        if mode == "I" and values.max(initial=0) <= 255:
-            gray = values.astype(np.uint8)
-        else:
-            gray = np.clip(values >> 8, 0, 255).astype(np.uint8)
-        return np.repeat(gray[..., None], 3, axis=-1)
-    if mode == "F":
-        gray = np.clip(np.asarray(image), 0, 255).astype(np.uint8)
-        return np.repeat(gray[..., None], 3, axis=-1)
-    if has_transparency(image):
-        rgba = np.asarray(image.convert("RGBA")).astype(np.float32)
-        alpha = rgba[..., 3:] / 255.0
-        rgb = rgba[..., :3] * alpha + _WHITE * (1.0 - alpha)
-        return np.round(rgb).astype(np.uint8)
-    return np.asarray(image.convert("RGB"), dtype=np.uint8)
-
-
-def has_transparency(image):
-    """Whether a Pillow image carries an alpha channel or a transparent colour."""
-    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
-
-
-def read_rgb8(path, min_side=0):
-    """Reads a file with Pillow as (H, W, 3) uint8 RGB.
-
-    Args:
-        path: str or bytes. The file.
-        min_side: int. JPEGs are decoded at the smallest DCT scale whose sides stay
-            >= `min_side`; `0` decodes at full size.
-    """
-    if isinstance(path, bytes):
-        path = path.decode()
-    with Image.open(path) as image:
-        if min_side and image.format == "JPEG":
-            image.draft(None, (int(min_side), int(min_side)))
-        image.load()
-        return to_rgb8(image)
 
 
 def jpeg_ratio(width, height, min_side):

@@ -38,10 +38,12 @@ def image_folder(
     max_pixels=DEFAULT_MAX_PIXELS,
     min_side=DEFAULT_MIN_SIDE,
     verbose=True,
+    files=None,
 ):
     """A dataset of `images` (float32, (batch, size, size, 3), [-1, 1]) from every image under `path`.
 
-    The folder is scanned first (`scan_folder`); the report is the dataset's `scan_report`.
+    The files are scanned first (`scan_folder`, or `scan_files` for `files`); the report is the
+    dataset's `scan_report`.
 
     Args:
         path: str. The folder, searched recursively.
@@ -64,9 +66,20 @@ def image_folder(
         max_pixels: int. Larger files are skipped. Defaults to `50_000_000`.
         min_side: int. Files with a shorter side are skipped. Defaults to `16`.
         verbose: bool. Progress bar and summary of the scan. Defaults to `True`.
+        files: list of str or None. Only these files (absolute, or relative to `path`), e.g.
+            one split's (`keras_portrait.data.split_crops`). Defaults to `None` (every image
+            under `path`).
     """
-    report = scan_folder(path, report_path=report_path, max_pixels=max_pixels, min_side=min_side,
-                         verbose=verbose)
+    if files is None:
+        report = scan_folder(path, report_path=report_path, max_pixels=max_pixels,
+                             min_side=min_side, verbose=verbose)
+    else:
+        if isinstance(files, str):
+            raise ValueError(f"`files` must be a list of paths, not a str. Received: files={files!r}")
+        paths = sorted(os.path.join(os.path.abspath(path), f) for f in files)
+        report = scan_files(paths, path, report_path=report_path, max_pixels=max_pixels,
+                            min_side=min_side, verbose=verbose)
+        report.require_usable()
     dataset = build_pipeline(
         report.usable, None, image_size=image_size, batch_size=batch_size, shuffle=shuffle,
         augment=augment, resize=resize, pad_mode=pad_mode, crop_scale=crop_scale, cache=cache,
@@ -77,8 +90,8 @@ def image_folder(
 
 
 def unpaired(folder_a, folder_b, image_size=256, batch_size=1, seed=None, report_path=None,
-             repeat=False, **options):
-    """A dataset of `(images_a, images_b)` from two folders, shuffled independently (CycleGAN).
+             repeat=False, files_a=None, files_b=None, **options):
+    """A dataset of `(images_a, images_b)` from two folders, shuffled independently (unpaired translation).
 
     An epoch has as many batches as the larger domain: the smaller one is repeated (and
     reshuffled at each of its own passes), so every image of both domains is seen each epoch.
@@ -91,13 +104,16 @@ def unpaired(folder_a, folder_b, image_size=256, batch_size=1, seed=None, report
         seed: int or None. Domain A uses `seed`, domain B `seed + 1`. Defaults to `None`.
         report_path: str or None. `x.json` writes `x_a.json` and `x_b.json`.
         repeat: bool. Repeats forever. Defaults to `False`.
+        files_a: list of str or None. `files` of domain A (see `image_folder`). Defaults to `None`.
+        files_b: list of str or None. `files` of domain B. Defaults to `None`.
         **options: the other arguments of `image_folder` (augment, resize, cache, ...).
     """
     domains, reports = [], []
-    for suffix, folder, domain_seed in (("_a", folder_a, seed), ("_b", folder_b, _offset(seed, 1))):
+    for suffix, folder, domain_seed, files in (("_a", folder_a, seed, files_a),
+                                               ("_b", folder_b, _offset(seed, 1), files_b)):
         path = None if report_path is None else "{0}{2}{1}".format(*os.path.splitext(report_path), suffix)
         domain = image_folder(folder, image_size=image_size, batch_size=batch_size, seed=domain_seed,
-                              report_path=path, repeat=True, **options)
+                              report_path=path, repeat=True, files=files, **options)
         domains.append(domain)
         reports.append(domain.scan_report)
     dataset = tf.data.Dataset.zip(tuple(domains))
@@ -112,7 +128,7 @@ def unpaired(folder_a, folder_b, image_size=256, batch_size=1, seed=None, report
 def labeled(source, image_size=256, batch_size=1, images_dir=None, attributes=None,
             report_path=None, max_pixels=DEFAULT_MAX_PIXELS, min_side=DEFAULT_MIN_SIDE,
             verbose=True, **options):
-    """A dataset of `(images, labels)` (StarGAN) from class folders or a labels file.
+    """A dataset of `(images, labels)` (domain translation) from class folders or a labels file.
 
     - `source` a folder: its sub-folders are the classes, sorted by name; labels are int32
       class ids and the dataset has `class_names`. Files directly in `source` are reported and

@@ -5,8 +5,8 @@ import os
 import numpy as np
 
 from keras_portrait.data.decode import fit_square
-from keras_portrait.data.decode import read_rgb8
-from keras_portrait.data.scan import list_images
+from keras_portrait.imaging.reading import read_rgb8
+from keras_portrait.imaging.reading import list_images
 
 
 def read_image_files(inputs, image_size, resize="crop"):

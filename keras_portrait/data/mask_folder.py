@@ -1,4 +1,4 @@
-"""GauGAN's training data from a folder: images, their face masks and a metadata CSV."""
+"""Mask-conditioned training data from a folder: images, their face masks and a metadata CSV."""
 
 import os
 import warnings
@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
-from keras_portrait.data.metadata import METADATA_FILE
-from keras_portrait.data.metadata import read_metadata
+from keras_portrait.imaging.metadata import METADATA_FILE
+from keras_portrait.imaging.metadata import read_metadata
 
 MASK_FOLDER_LAYOUT = (
     "a folder written by `keras-portrait prepare` (or `render`): images/*.png, masks/*.png "

@@ -16,9 +16,10 @@ from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
 from keras_portrait.data import decode
+from keras_portrait.imaging.reading import IMAGE_EXTENSIONS  # noqa: F401  (re-exported)
+from keras_portrait.imaging.reading import list_images
 from keras_portrait.data.scan_report import CACHE_VERSION, ScanReport
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 DEFAULT_MAX_PIXELS = 50_000_000
 DEFAULT_MIN_SIDE = 16
 # Formats that tf.io.decode_image reads as they are on this TensorFlow.
@@ -62,15 +63,6 @@ def scan_folder(
     if require_usable:
         report.require_usable()
     return report
-
-
-def list_images(path):
-    """Sorted absolute paths of the files under `path` with an image extension."""
-    found = []
-    for folder, dirs, files in os.walk(os.path.abspath(path)):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [os.path.join(folder, f) for f in files if f.lower().endswith(IMAGE_EXTENSIONS)]
-    return sorted(found)
 
 
 def scan_files(paths, root, report_path=None, max_pixels=DEFAULT_MAX_PIXELS,

@@ -1,4 +1,4 @@
-"""SynthPortraits as `tf.data` pipelines, one element structure per GAN family (DESIGN.md §3).
+"""SynthPortraits as `tf.data` pipelines in the element structure of a GAN family (DESIGN.md §3).
 
 Every element is rendered on the fly from its index, so a dataset is fully determined by
 (`seed`, `num_examples`, the arguments): the same call gives the same images on any machine.
@@ -7,107 +7,36 @@ Every element is rendered on the fly from its index, so a dataset is fully deter
 import numpy as np
 import tensorflow as tf
 
-from keras_portrait.data.metadata import METADATA_NAMES
-from keras_portrait.data.metadata import age_to_unit
+from keras_portrait import registry
 from keras_portrait.data.synth import SynthPortraits
 from keras_portrait.data.synth.framing import check_framing
 from keras_portrait.data.synth.framing import frame
 from keras_portrait.data.synth.framing import framed_sample
 from keras_portrait.data.synth.framing import render_size
 
-FAMILIES = ("dcgan", "wgan-gp", "cyclegan", "stargan", "gaugan", "rotation")
-# Families whose elements are images and labels alone, which a face framing can crop (masks and
-# rotation poses belong to the whole render).
-FACE_FRAMED_FAMILIES = ("dcgan", "wgan-gp", "cyclegan", "stargan")
 
-
-# The CelebA attributes of the StarGAN reference configuration (c_dim=5), read off the render's
-# labels: black / blond / brown hair from the hair colour (other colours: none of the three),
-# male = gender presentation > 0.5, young = age < 40.
-STARGAN_ATTRIBUTES = ("black_hair", "blond_hair", "brown_hair", "male", "young")
-_CELEBA_HAIR = {"black_hair": ("black",), "blond_hair": ("blonde", "platinum"),
-                "brown_hair": ("brown", "dark_brown")}
-
-
-def metadata_vector(attributes):
-    """The GauGAN metadata vector (METADATA_NAMES) of a render's `attributes` dict."""
-    return np.array(
-        [age_to_unit(attributes["age"]), float(attributes["gender"]),
-         float(attributes["glasses"])],
-        dtype=np.float32,
-    )
-
-
-def stargan_attribute_vector(attributes):
-    """The multi-hot STARGAN_ATTRIBUTES vector of a render's `attributes` dict."""
-    hair = attributes["hair_color"]
-    return np.array(
-        [hair in colors for colors in _CELEBA_HAIR.values()]
-        + [float(attributes["gender"]) > 0.5, float(attributes["age"]) < 40.0],
-        dtype=np.float32,
-    )
-
-
-def _to_float(image):
+def to_float(image):
+    """uint8 pixels → float32 in [-1, 1]."""
     return image.astype(np.float32) / 127.5 - 1.0
 
 
-class _FamilyRenderer:
-    """Renders element `index` of a family as a tuple of numpy arrays (the flat tf.data output)."""
+class SynthSource:
+    """What a family's `synth_element` draws from: seeded SynthPortraits at one size, style,
+    framing and yaw range, and `synth_portraits`' other keyword arguments (`options`)."""
 
-    def __init__(
-        self, family, image_size, seed, style, style_b, labels, yaw_range, target_yaw_range,
-        framing="portrait",
-    ):
+    def __init__(self, image_size, seed, style, yaw_range, framing, options):
         self.portraits = SynthPortraits(seed=seed)
-        self.family = family
         self.size = image_size
         self.style = style
-        self.style_b = style_b
-        self.labels = labels
         self.yaw_range = yaw_range
-        self.target_yaw_range = target_yaw_range
         self.framing = framing
-        # Domain B of CycleGAN is drawn from other indices so the two sides stay unpaired.
-        self.offset = 1_000_003
+        self.options = options
 
-    def sample(self, index, style):
+    def sample(self, index, style=None):
+        """The framed sample `index` in `style` (default: the source's)."""
+        style = self.style if style is None else style
         return framed_sample(self.portraits, index, self.size, self.framing, style=style,
                              yaw_range=self.yaw_range)[0]
-
-    def __call__(self, index):
-        index = int(index)
-        if self.family in ("dcgan", "wgan-gp"):
-            return (_to_float(self.sample(index, self.style)["image"]),)
-        if self.family == "cyclegan":
-            a = self.sample(index, self.style)["image"]
-            b = self.sample(index + self.offset, self.style_b)["image"]
-            return _to_float(a), _to_float(b)
-        if self.family == "stargan":
-            s = self.sample(index, self.style)
-            if self.labels == "expression":
-                label = np.int32(s["expression"])
-            else:
-                label = stargan_attribute_vector(s["attributes"])
-            return _to_float(s["image"]), label
-        if self.family == "gaugan":
-            s = self.sample(index, self.style)
-            return _to_float(s["image"]), s["mask"].astype(np.int32), metadata_vector(
-                s["attributes"]
-            )
-        return self._rotation_pair(index)
-
-    def _rotation_pair(self, index):
-        source = self.sample(index, self.style)
-        rng = np.random.default_rng((self.portraits.seed, index, 7))
-        target_yaw = float(rng.uniform(*self.target_yaw_range))
-        target = self.portraits.render(**render_controls(source, yaw=target_yaw, size=self.size))
-        return (
-            _to_float(source["image"]),
-            _to_float(target["image"]),
-            source["pose"].astype(np.float32),
-            target["pose"].astype(np.float32),
-        )
 
 
 def render_controls(sample, yaw, size):
@@ -132,37 +61,6 @@ def render_controls(sample, yaw, size):
     )
 
 
-def _signature(family, size, labels):
-    image = tf.TensorSpec((size, size, 3), tf.float32)
-    if family in ("dcgan", "wgan-gp"):
-        return (image,)
-    if family == "cyclegan":
-        return (image, image)
-    if family == "stargan":
-        if labels == "expression":
-            return (image, tf.TensorSpec((), tf.int32))
-        return (image, tf.TensorSpec((len(STARGAN_ATTRIBUTES),), tf.float32))
-    if family == "gaugan":
-        return (
-            image,
-            tf.TensorSpec((size, size), tf.int32),
-            tf.TensorSpec((len(METADATA_NAMES),), tf.float32),
-        )
-    pose = tf.TensorSpec((3,), tf.float32)
-    return (image, image, pose, pose)
-
-
-def _structure(family, parts):
-    if family in ("dcgan", "wgan-gp"):
-        return parts[0]
-    if family in ("cyclegan", "stargan"):
-        return tuple(parts)
-    if family == "gaugan":
-        return {"image": parts[0], "mask": parts[1], "metadata": parts[2]}
-    keys = ("source", "target", "source_pose", "target_pose")
-    return dict(zip(keys, parts))
-
-
 def indexed_renders(render, num_examples, seed, shuffle, cache):
     """`render(index)` over `range(num_examples)`: shuffled (seeded, every epoch) before the
     render, or after `cache` so that the renders are made once."""
@@ -177,45 +75,54 @@ def indexed_renders(render, num_examples, seed, shuffle, cache):
     return dataset
 
 
+def _image_element(source, index):
+    return (to_float(source.sample(index)["image"]),)
+
+
+def _image_signature(image_size, options):
+    return (tf.TensorSpec((image_size, image_size, 3), tf.float32),)
+
+
+# The element of `family=None`: image batches alone.
+IMAGES = registry.FamilySpec(
+    name="images", model_class=type(None), summary="images alone",
+    synth_element=_image_element, synth_signature=_image_signature,
+    structure=lambda parts: parts[0], face_framing=True,
+)
+
+
 def synth_portraits(
-    family="dcgan",
+    family=None,
     image_size=64,
     batch_size=32,
     num_examples=4096,
     seed=0,
     style="photo",
-    style_b="painting",
-    labels="expression",
     yaw_range=(-30.0, 30.0),
-    target_yaw_range=(-60.0, 60.0),
     shuffle=True,
     cache=False,
     drop_remainder=True,
     repeat=False,
     framing="portrait",
+    **options,
 ):
     """A batched `tf.data.Dataset` of SynthPortraits in the element structure of a GAN family.
 
     Images are float32 in [-1, 1]; masks int32 class ids (`keras_portrait.labels.MASK_CLASSES`);
-    poses (yaw, pitch, roll) in degrees.
+    poses (yaw, pitch, roll) in degrees. The element and the family's own options come from its
+    `FamilySpec` (`keras_portrait.registry`); DESIGN.md §3 lists the package's families.
 
     Args:
-        family: str. One of FAMILIES: "dcgan"/"wgan-gp" → images; "cyclegan" → (images_a,
-            images_b) in `style` and `style_b`, unpaired; "stargan" → (images, labels);
-            "gaugan" → {"image", "mask", "metadata"}; "rotation" → {"source", "target",
-            "source_pose", "target_pose"} (the same portrait at two yaws). Defaults to `"dcgan"`.
+        family: str or None. A registered family (`keras_portrait.registry.names()`), or None
+            for batches of images alone (the element of the noise-to-image families). Defaults
+            to `None`.
         image_size: int. Square side in pixels. Defaults to `64`.
         batch_size: int or None. None leaves the dataset unbatched. Defaults to `32`.
         num_examples: int. Elements in one epoch. Defaults to `4096`.
         seed: int. The SynthPortraits seed (identities, controls) and the shuffle seed.
-        style: str or None. Style of the images (domain A for CycleGAN); None draws one per
-            sample. Defaults to `"photo"`.
-        style_b: str. Style of CycleGAN's domain B. Defaults to `"painting"`.
-        labels: str. StarGAN labels: "expression" (int32 class id of
-            `keras_portrait.labels.EXPRESSIONS`) or "attributes" (float32 multi-hot over
-            STARGAN_ATTRIBUTES). Defaults to `"expression"`.
+        style: str or None. Style of the images (of the first domain of a two-domain family);
+            None draws one per sample. Defaults to `"photo"`.
         yaw_range: (float, float). Range of the sampled head yaw in degrees.
-        target_yaw_range: (float, float). Range of the target yaw of the rotation family.
         shuffle: bool. Shuffle the order every epoch. Defaults to `True`.
         cache: bool. Keep the rendered epoch in memory (renders once; fastest for small sets).
         drop_remainder: bool. Drop the last incomplete batch. Defaults to `True`.
@@ -223,32 +130,39 @@ def synth_portraits(
         framing: str. "portrait": the whole render (head, shoulders, backdrop); "face": the
             face alone, forehead to chin, cut from a render at twice the size along its own
             landmarks (`data.synth.framing`; the framing of expression datasets, where lips
-            and brows are large). "face" is for the image families (FACE_FRAMED_FAMILIES).
-            Defaults to `"portrait"`.
+            and brows are large). "face" is for the families whose elements are images and
+            labels alone (`FamilySpec.face_framing`). Defaults to `"portrait"`.
+        **options: the family's own options, with its defaults (`FamilySpec.synth_options`):
+            e.g. `style_b` (the second domain's style), `labels` ("expression" class ids or
+            "attributes" vectors), `target_yaw_range` (the second pose of a turned pair).
     """
-    if family not in FAMILIES:
-        raise ValueError(f"Unknown family {family!r}. Valid: {', '.join(FAMILIES)}")
-    if labels not in ("expression", "attributes"):
-        raise ValueError(f"`labels` must be 'expression' or 'attributes'. Received: {labels!r}")
+    spec = IMAGES if family is None else registry.get(family)
+    unknown = sorted(set(options) - set(spec.synth_options))
+    if unknown:
+        raise ValueError(f"Unknown option(s) {', '.join(unknown)} for family {family!r}. "
+                         f"Valid: {', '.join(spec.synth_options) or 'none'}")
+    options = {**spec.synth_options, **options}
     if num_examples < 1:
         raise ValueError(f"`num_examples` must be >= 1. Received: num_examples={num_examples}")
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"`batch_size` must be >= 1 or None. Received: batch_size={batch_size}")
-    if check_framing(framing) == "face" and family not in FACE_FRAMED_FAMILIES:
-        raise ValueError(f"framing='face' is for the families {', '.join(FACE_FRAMED_FAMILIES)}; "
+    if check_framing(framing) == "face" and not spec.face_framing:
+        framed = [s.name for s in registry.specs() if s.face_framing]
+        raise ValueError(f"framing='face' is for the families {', '.join(framed)}; "
                          f"{family!r} elements hold masks or poses of the whole render. "
                          "Use framing='portrait'.")
     render_size(image_size, framing)
-    renderer = _FamilyRenderer(
-        family, image_size, seed, style, style_b, labels, yaw_range, target_yaw_range, framing
-    )
-    signature = _signature(family, image_size, labels)
+    source = SynthSource(image_size, seed, style, yaw_range, framing, options)
+    signature = spec.synth_signature(image_size, options)
+
+    def render_parts(index):
+        return spec.synth_element(source, int(index))
 
     def render(index):
-        parts = tf.numpy_function(renderer, [index], [spec.dtype for spec in signature])
-        for part, spec in zip(parts, signature):
-            part.set_shape(spec.shape)
-        return _structure(family, parts)
+        parts = tf.numpy_function(render_parts, [index], [item.dtype for item in signature])
+        for part, item in zip(parts, signature):
+            part.set_shape(item.shape)
+        return spec.structure(parts)
 
     dataset = indexed_renders(render, num_examples, seed, shuffle, cache)
     if repeat:
@@ -285,6 +199,6 @@ def synth_style_pairs(
         yaw = float(sample["pose"][0])
         controls = {**render_controls(sample, yaw=yaw, size=side), "style": style_b}
         image_b = frame(portraits.render(**controls), image_size, framing, matrix)[0]
-        images_a.append(_to_float(sample["image"]))
-        images_b.append(_to_float(image_b))
+        images_a.append(to_float(sample["image"]))
+        images_b.append(to_float(image_b))
     return np.stack(images_a), np.stack(images_b)

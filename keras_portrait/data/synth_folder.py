@@ -6,10 +6,10 @@ import os
 import cv2
 from tqdm import tqdm
 
-from keras_portrait.data.metadata import METADATA_FILE
-from keras_portrait.data.metadata import write_metadata
+from keras_portrait.imaging.metadata import METADATA_FILE
+from keras_portrait.imaging.metadata import write_metadata
 from keras_portrait.data.synth import SynthPortraits
-from keras_portrait.data.synth_dataset import metadata_vector
+from keras_portrait.imaging.metadata import metadata_vector
 
 
 def write_synth_folder(out_dir, count=64, size=128, style=None, seed=0, verbose=True):
@@ -18,7 +18,7 @@ def write_synth_folder(out_dir, count=64, size=128, style=None, seed=0, verbose=
     `images/NNNNNN.png` (RGB), `masks/NNNNNN.png` (class ids of
     `keras_portrait.labels.MASK_CLASSES` as 8-bit gray levels), `labels.json` (one record per
     image: identity, expression, intensity, pose, style, attributes) and `metadata.csv` (age,
-    gender, glasses in [0, 1]: GauGAN's folder format, `keras_portrait.data.metadata`).
+    gender, glasses in [0, 1]: the mask-folder format, `keras_portrait.imaging.metadata`).
 
     Args:
         out_dir: str. Output folder (created when missing).

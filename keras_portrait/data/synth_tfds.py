@@ -15,7 +15,7 @@ import tensorflow_datasets as tfds
 
 from keras_portrait.data.synth import HAIR_COLORS, SynthPortraits
 from keras_portrait.data.synth.styles import STYLES
-from keras_portrait.data.synth_dataset import metadata_vector
+from keras_portrait.imaging.metadata import metadata_vector
 from keras_portrait.labels import EXPRESSIONS
 
 # The test split is drawn from indices far from the train split's, so no sample repeats.

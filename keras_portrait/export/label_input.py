@@ -1,13 +1,12 @@
-"""The label input of a conditional generator (StarGAN): its length, its vectors, its card entry.
+"""The "label" input kind: a class id or an attribute vector, a float32 `(1, L)` input of the file.
 
-A generator `G([images, label])` exports with the label as a second input of the file, named
-"label", float32 `(1, L)`: a one-hot vector over the domains for class models, a multi-hot
-vector of attributes for attribute models.
+A one-hot vector over the domains for class labels, a multi-hot vector of attributes for
+attribute labels. The data may give class ids; they are one-hot encoded here.
 """
 
 import numpy as np
 
-# Names of the inputs of an exported file (its signature's argument names).
+# Names of the inputs of an image-to-image file (its signature's argument names).
 IMAGE_INPUT = "images"
 LABEL_INPUT = "label"
 LABEL_TYPES = ("class", "attributes")
@@ -19,10 +18,11 @@ ENCODINGS = {
 
 
 def label_length(model):
-    """Length `L` of the label input of `model`, or None for an image-only generator.
+    """Length `L` of the label input of a generator `G([images, label])`, or None when it takes
+    images only.
 
     A functional generator declares a label by a second input `(batch, L)`; a GAN without
-    functional inputs (a StarGAN) by its `generator` network's.
+    functional inputs by its `generator` network's.
     """
     network = model
     if _inputs(model) is None and _inputs(getattr(model, "generator", None)) is not None:
@@ -32,8 +32,9 @@ def label_length(model):
         return None
     if len(inputs) != 2:
         raise ValueError(
-            "An exported generator takes images, or [images, label] (a GauGAN's [mask, code, "
-            f"metadata]: `export_mask_generator`). Received a model with {len(inputs)} inputs."
+            "A generator without a registered family exports when it takes images, or [images, "
+            f"label]. Received a model with {len(inputs)} inputs; register its family "
+            "(keras_portrait.registry) to describe them."
         )
     shape = tuple(inputs[1].shape)
     if len(shape) != 2 or shape[-1] is None:
@@ -84,23 +85,28 @@ def domains_in_turn(count, length):
     return np.eye(length, dtype=np.float32)[np.arange(count) % length]
 
 
-def label_card(model, length, batch_size=1, domain_names=None, label_type=None):
-    """The card's `label_input`: name, shape, dtype, domains, label type and encoding.
-
-    `domain_names` and `label_type` default to the model's own (a StarGAN's), else to
-    `domain0, domain1, …` and "class".
-    """
-    names = domain_names if domain_names is not None else getattr(model, "domain_names", None)
+def domain_names(names, length):
+    """The label's entry names: `names` (checked against `length`), else `domain0, …`."""
     names = [str(n) for n in names] if names is not None else [f"domain{i}" for i in range(length)]
     if len(names) != length:
         raise ValueError(
             f"`domain_names` must name the {length} entries of the label. Received: {names}"
         )
-    label_type = label_type or getattr(model, "label_type", None) or "class"
+    return names
+
+
+def check_label_type(label_type):
+    """`label_type`, "class" when None; a ValueError for anything else than `LABEL_TYPES`."""
+    label_type = label_type or "class"
     if label_type not in LABEL_TYPES:
         raise ValueError(
             f"`label_type` must be one of {LABEL_TYPES}. Received: label_type={label_type!r}"
         )
-    return {"name": LABEL_INPUT, "shape": [int(batch_size), int(length)], "dtype": "float32",
-            "length": int(length), "label_type": label_type, "domains": names,
+    return label_type
+
+
+def label_card(name, length, names, label_type, batch_size=1):
+    """The card's entry of a label input: name, shape, dtype, domains, label type, encoding."""
+    return {"name": name, "shape": [int(batch_size), int(length)], "dtype": "float32",
+            "length": int(length), "label_type": label_type, "domains": list(names),
             "encoding": ENCODINGS[label_type]}

@@ -1,34 +1,34 @@
-"""How far an exported file is from the Keras generator it came from."""
+"""How far an exported file is from the Keras graph it came from."""
 
 import numpy as np
 
+from keras_portrait.export.boundary import as_uint8_images
+from keras_portrait.export.boundary import from_boundary
+from keras_portrait.export.boundary import resize_uint8
+from keras_portrait.export.boundary import to_boundary
 from keras_portrait.export.label_input import LABEL_INPUT
 from keras_portrait.export.label_input import domains_in_turn
 from keras_portrait.export.label_input import label_vectors
 from keras_portrait.export.runner import LiteRTRunner
-from keras_portrait.export.savedmodel import as_uint8_images
-from keras_portrait.export.savedmodel import from_boundary
 from keras_portrait.export.savedmodel import inference_graph
-from keras_portrait.export.savedmodel import resize_uint8
-from keras_portrait.export.savedmodel import to_boundary
 
 UNITS = "[0, 1] output units (1/255 = one grey level)"
+CHUNK = 8
 
 
-def reference_outputs(model, images_uint8, input_type, labels=None):
-    """The Keras export graph's outputs on uint8 images (and label vectors), in [0, 1] units.
+def keras_outputs(graph, arrays, image_out=True):
+    """The Keras export graph's outputs on `arrays` (its inputs in order, file dtypes), in
+    chunks; in [0, 1] units for an image output.
 
-    The reference is `inference_graph(model)` run by Keras: the generator with the same pre-
+    The reference of a file is its export graph run by Keras: the network with the same pre-
     and post-processing as the file, including the rounding to uint8 for uint8 files, so the
-    difference measures the conversion alone. `labels` (float32 `(N, L)`) go with the images
-    of a generator with a label input.
+    difference measures the conversion alone.
     """
-    graph = inference_graph(model, images_uint8.shape[1], input_type, batch_size=None)
     outputs = []
-    for i in range(0, len(images_uint8), 8):
-        images = to_boundary(images_uint8[i : i + 8], input_type)
-        inputs = images if labels is None else [images, labels[i : i + 8]]
-        outputs.append(from_boundary(graph(inputs, training=False)))
+    for i in range(0, len(arrays[0]), CHUNK):
+        chunk = [array[i : i + CHUNK] for array in arrays]
+        y = graph(chunk[0] if len(chunk) == 1 else chunk, training=False)
+        outputs.append(from_boundary(y) if image_out else np.asarray(y))
     return np.concatenate(outputs)
 
 
@@ -39,12 +39,20 @@ def compare(reference, outputs):
             "images": int(len(reference))}
 
 
+def compare_values(reference, outputs, units):
+    """Max and mean absolute difference of two value arrays (a vector output), in `units`."""
+    diff = np.abs(np.asarray(reference) - np.asarray(outputs))
+    return {"max_abs": float(diff.max()), "mean_abs": float(diff.mean()), "units": units,
+            "images": int(len(reference))}
+
+
 def parity(model, tflite_path, images, num_threads=2, labels=None):
-    """Max/mean absolute difference between a .tflite file and the Keras `model` it came from.
+    """Max/mean absolute difference between an image-to-image .tflite file and the Keras
+    `model` it came from.
 
     Args:
         model: keras.Model. The generator (or a GAN whose `call()` is its generator).
-        tflite_path: str. A file written by `export_generator`.
+        tflite_path: str. A file written by `export_generator` that takes images (and a label).
         images: uint8 [0, 255] or float [-1, 1] images (N, H, W, 3), resized to the file's size.
         num_threads: int. LiteRT threads. Defaults to `2`.
         labels: for a file with a label input: class ids (N,) or label vectors (N, L) paired
@@ -67,5 +75,7 @@ def parity(model, tflite_path, images, num_threads=2, labels=None):
         label_inputs[LABEL_INPUT] = labels
     elif labels is not None:
         raise ValueError(f"{tflite_path!r} has no label input; pass labels=None.")
-    reference = reference_outputs(model, images, input_type, label_inputs.get(LABEL_INPUT))
-    return compare(reference, runner(to_boundary(images, input_type), **label_inputs))
+    boundary = to_boundary(images, input_type)
+    graph = inference_graph(model, images.shape[1], input_type, batch_size=None)
+    reference = keras_outputs(graph, [boundary, *label_inputs.values()])
+    return compare(reference, runner(boundary, **label_inputs))

@@ -1,6 +1,6 @@
 """Full int8 quantization of an exported generator, with its instance norms kept in float.
 
-Measured on a CycleGAN-like generator (TF 2.21, builtins only; figures in export/README):
+Measured on a ResNet-style image-to-image generator (TF 2.21, builtins only; export/README):
 plain full int8 quantizes the statistics of every instance norm — a per-tensor int8 mean and
 variance shared by all channels and a per-tensor RSQRT — and the errors compound through the
 network. Calibrating the file and then quantizing it with the normalization statistics
@@ -13,86 +13,18 @@ full int8.
 import numpy as np
 import tensorflow as tf
 
+from keras_portrait.export.boundary import to_boundary
 from keras_portrait.export.label_input import IMAGE_INPUT
 from keras_portrait.export.label_input import LABEL_INPUT
-from keras_portrait.export.label_input import domains_in_turn
-from keras_portrait.export.label_input import label_vectors
-from keras_portrait.export.savedmodel import as_uint8_images
-from keras_portrait.export.savedmodel import resize_uint8
-from keras_portrait.export.savedmodel import to_boundary
 
 STATISTIC_OPS = ("MEAN", "SQUARED_DIFFERENCE", "RSQRT")
-# Ops whose int8 kernels gave wrong values: an int8 ONE_HOT (GauGAN's mask encoding) made the
-# tiny GauGAN's error 0.88 max / 0.15 mean; kept float, 0.30 / 0.020 (export/README.md).
+# Ops whose int8 kernels gave wrong values: an int8 ONE_HOT (a mask input's encoding) made a
+# tiny mask-to-image generator's error 0.88 max / 0.15 mean; kept float, 0.30 / 0.020
+# (export/README.md).
 FLOAT_OPS = ("ONE_HOT",)
 # Element-wise ops that are part of a norm when they consume a statistic: x - mean,
 # variance + epsilon and centered * rsqrt(variance + epsilon).
 ELEMENTWISE_OPS = ("SUB", "ADD", "MUL")
-
-
-def calibration_images(representative_data, image_size, max_images=128):
-    """Up to `max_images` uint8 images of side `image_size` from an iterable of images.
-
-    Args:
-        representative_data: iterable or `tf.data.Dataset` of images or batches of images,
-            uint8 [0, 255] or float [-1, 1] (as the training pipelines give them).
-        image_size: int. Side the images are resized to.
-        max_images: int. How many images to take at most. Defaults to `128`.
-    """
-    return calibration_data(representative_data, image_size, max_images=max_images)[0]
-
-
-def calibration_data(representative_data, image_size, label_length=None, max_images=128):
-    """Up to `max_images` uint8 calibration images, and label vectors for a label input.
-
-    Args:
-        representative_data: iterable or `tf.data.Dataset` of images or batches of images,
-            uint8 [0, 255] or float [-1, 1]. For a generator with a label input, elements may
-            also be `(images, labels)` pairs (as `synth_portraits("stargan")` and
-            `data.labeled` give them): class ids or label vectors.
-        image_size: int. Side the images are resized to.
-        label_length: int or None. Length of the generator's label input; None for an
-            image-only generator.
-        max_images: int. How many images to take at most. Defaults to `128`.
-
-    Returns:
-        `(images, labels)`: uint8 (N, size, size, 3) and, for a label input, float32 (N, L)
-        vectors: the data's labels when it has them, else one-hots of the domains in turn.
-    """
-    if representative_data is None:
-        raise ValueError(
-            "Full int8 quantization needs `representative_data`: an iterable or tf.data.Dataset "
-            "of images from the training data (uint8 [0, 255] or float [-1, 1]), e.g. "
-            "`keras_portrait.data.image_folder(...)`. Received: representative_data=None"
-        )
-    images, labels, count = [], [], 0
-    for element in representative_data:
-        element_labels = None
-        if isinstance(element, (tuple, list, dict)):
-            if label_length is None or not (isinstance(element, (tuple, list))
-                                            and len(element) == 2):
-                raise ValueError(
-                    "`representative_data` must yield images or batches of images, not "
-                    f"{type(element).__name__}s; map a paired dataset to the generator's source "
-                    "domain first, e.g. `dataset.map(lambda a, b: a)`. (A generator with a "
-                    "label input also takes `(images, labels)` pairs.)"
-                )
-            element, element_labels = element
-        element = as_uint8_images(element)
-        batch = resize_uint8(element[: max_images - count], image_size)
-        images.append(batch)
-        if label_length is not None:
-            vectors = (domains_in_turn(count + len(element), label_length)[count:]
-                       if element_labels is None
-                       else label_vectors(element_labels, label_length, len(element)))
-            labels.append(vectors[: len(batch)])
-        count += len(batch)
-        if count >= max_images:
-            break
-    if count == 0:
-        raise ValueError("`representative_data` yielded no images.")
-    images = np.concatenate(images, axis=0)
-    return images, (np.concatenate(labels, axis=0) if label_length is not None else None)
 
 
 def _converter(saved_model_dir):
@@ -102,28 +34,21 @@ def _converter(saved_model_dir):
 
 
 def quantize_int8(saved_model_dir, images, input_type, keep_norm_float=True, labels=None):
-    """Full int8 .tflite bytes of a SavedModel of `inference_graph`, calibrated on `images`.
+    """Full int8 .tflite bytes of a SavedModel of an image-to-image `inference_graph`,
+    calibrated on `images`.
 
     Args:
         saved_model_dir: str. The SavedModel.
-        images: uint8 array (N, H, W, 3) at the graph's size (see `calibration_data`).
+        images: uint8 array (N, H, W, 3) at the graph's size.
         input_type: str. The graph's `input_type`, "uint8" or "float".
         keep_norm_float: bool. Keep the normalization statistics in float. Defaults to `True`.
         labels: float32 (N, L) label vectors paired with `images`, for a graph with a label
             input (which stays float32 in the file, quantized inside). Defaults to `None`.
     """
-    if labels is not None:  # several inputs: by the names of the SavedModel's signature
-        return quantize_int8_inputs(
-            saved_model_dir,
-            {IMAGE_INPUT: to_boundary(images, input_type), LABEL_INPUT: np.asarray(labels, np.float32)},
-            keep_norm_float=keep_norm_float,
-        )
-    converter = _converter(saved_model_dir)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: (
-        [to_boundary(image[None], input_type)] for image in images
-    )
-    return _quantize(converter, keep_norm_float)
+    inputs = {IMAGE_INPUT: to_boundary(images, input_type)}
+    if labels is not None:
+        inputs[LABEL_INPUT] = np.asarray(labels, np.float32)
+    return quantize_int8_inputs(saved_model_dir, inputs, keep_norm_float=keep_norm_float)
 
 
 def quantize_int8_inputs(saved_model_dir, inputs, keep_norm_float=True):
@@ -132,17 +57,32 @@ def quantize_int8_inputs(saved_model_dir, inputs, keep_norm_float=True):
     Args:
         saved_model_dir: str. The SavedModel (batch 1).
         inputs: dict input name → array with one row per calibration example, in the dtype
-            and range of the file's input (e.g. GauGAN's "mask", "code", "metadata").
+            and range of the file's input (e.g. a "mask", a "code" and "metadata").
         keep_norm_float: bool. Keep the normalization statistics in float. Defaults to `True`.
     """
     count = len(next(iter(inputs.values())))
     converter = _converter(saved_model_dir)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: (
-        {name: np.asarray(value[i : i + 1]) for name, value in inputs.items()}
-        for i in range(count)
-    )
+    if len(inputs) == 1:  # one input: positional, as the converter takes a single array
+        (values,) = inputs.values()
+        converter.representative_dataset = lambda: ([values[i : i + 1]] for i in range(count))
+    else:  # several inputs: positional, in the file's order (samples keyed by name make
+        # TensorFlow's calibrator open the deprecated tf.lite.Interpreter)
+        order = _input_order(saved_model_dir)
+        converter.representative_dataset = lambda: (
+            [np.asarray(inputs[name][i : i + 1]) for name in order] for i in range(count)
+        )
     return _quantize(converter, keep_norm_float)
+
+
+def _input_order(saved_model_dir):
+    """The SavedModel's input names in the order of the converted file's inputs."""
+    from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415
+
+    interpreter = Interpreter(model_content=_converter(saved_model_dir).convert())
+    position = {detail["index"]: i for i, detail in enumerate(interpreter.get_input_details())}
+    signature = interpreter.get_signature_runner().get_input_details()
+    return sorted(signature, key=lambda name: position[signature[name]["index"]])
 
 
 def _quantize(converter, keep_norm_float):

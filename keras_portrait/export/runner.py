@@ -8,9 +8,6 @@ from ai_edge_litert.interpreter import Interpreter
 
 from keras_portrait.export.label_input import IMAGE_INPUT
 
-# The input a runner takes first (positionally): the images, else a GauGAN file's mask.
-PRIMARY_INPUTS = (IMAGE_INPUT, "mask", "render")
-
 
 class LiteRTRunner:
     """A .tflite generator file behind a numpy call: images in, images out.
@@ -24,11 +21,12 @@ class LiteRTRunner:
     returns the outputs stacked in the file's output dtype. A file with a fixed batch smaller
     than the given batch runs the images in chunks of its batch size.
 
-    A file with more inputs (a StarGAN's takes "images" and "label") gets the others by name:
+    A file with more inputs (an image and a "label") gets the others by name:
     `runner(images, label=vectors)`, each with one row per image, or a single row for every
-    image. The image input is the one named "images" (else the first); `input_names` lists
-    them all, as the file's signature names them. A GauGAN file takes its uint8 class-id
-    "mask" first: `runner(masks, code=codes, metadata=vectors)`.
+    image. The input taken first is the one named "images", else the first RGB image (N, H,
+    W, 3), else the first map (N, H, W): a file of a class-id "mask", a "code" and "metadata"
+    runs as `runner(masks, code=codes, metadata=vectors)`. `input_names` lists them all, the
+    first one first, as the file's signature names them.
     """
 
     def __init__(self, path, num_threads=2):
@@ -47,8 +45,7 @@ class LiteRTRunner:
                 f"LiteRTRunner runs files with one output; {path!r} has {len(outputs)} outputs."
             )
         self._output = outputs[0]
-        names = list(self._inputs)
-        self._image_name = next((n for n in PRIMARY_INPUTS if n in self._inputs), names[0])
+        self._image_name = _primary_input(self._inputs)
         self._input = self._inputs[self._image_name]
 
     @property
@@ -146,11 +143,23 @@ class LiteRTRunner:
         return float(np.median(times))
 
 
+def _primary_input(inputs):
+    """The input a runner takes first: "images", else the first RGB image, else the first
+    (N, H, W) map, else the first input."""
+    if IMAGE_INPUT in inputs:
+        return IMAGE_INPUT
+    for rank in (4, 3):
+        for name, details in inputs.items():
+            if len(details["shape"]) == rank:
+                return name
+    return next(iter(inputs))
+
+
 def _named_inputs(interpreter):
     """dict name → details of the inputs, named as the file's signature names them.
 
-    The signature keeps the names of the exported model's inputs ("images", "label"); a file
-    without one falls back to the tensor names.
+    The signature keeps the names of the exported model's inputs ("images", "label", ...); a
+    file without one falls back to the tensor names.
     """
     signatures = interpreter.get_signature_list()
     if len(signatures) == 1:
@@ -200,3 +209,37 @@ def custom_operators(path_or_content):
 
     builtin = {k for k in vars(schema.BuiltinOperator) if k.isupper()}
     return [name for name in operator_names(path_or_content) if name not in builtin]
+
+
+class LiteRTCleaner:
+    """A file of an image and its holes (uint8 render + holes) behind the `clean(renders,
+    holes)` interface of a model that fills holes, so that code written for the Keras model
+    (e.g. `keras_portrait.rotate(image, yaw, model=LiteRTCleaner(path),
+    size=cleaner.image_size)`) runs the on-device path.
+
+    Args:
+        path: str. A file written by `export_generator` with uint8 input, whose inputs are an
+            RGB image (N, S, S, 3) and a hole map (N, S, S).
+        num_threads: int. LiteRT threads. Defaults to `2`.
+    """
+
+    def __init__(self, path, num_threads=2):
+        self.runner = LiteRTRunner(path, num_threads=num_threads)
+        names = self.runner.input_names
+        ranks = [len(self.runner.inputs_details[name]["shape"]) for name in names]
+        if ranks != [4, 3]:
+            raise ValueError(f"{path!r} is not a file of an image and its holes: its inputs "
+                             f"are {list(names)}.")
+        if np.dtype(self.runner.input_dtype) != np.uint8:
+            raise ValueError(f"{path!r} takes float images; LiteRTCleaner runs uint8 files.")
+        self.holes_name = names[1]
+        self.image_size = int(self.runner.input_shape[1])
+
+    def clean(self, renders, holes):
+        """uint8 cleaned images of uint8 renders (N, S, S, 3) or (S, S, 3) and their holes."""
+        renders = np.asarray(renders, np.uint8)
+        holes = np.asarray(holes).astype(np.uint8)
+        if renders.shape[-3:-1] != (self.image_size, self.image_size):
+            raise ValueError(f"This file cleans {self.image_size}² renders. Received "
+                             f"{renders.shape}: call rotate(..., size={self.image_size}).")
+        return self.runner(renders, **{self.holes_name: holes})

@@ -18,6 +18,14 @@ scoring 0.58-0.67 in 3 of the 46 photos at min_score=0.5), and costs ~10 ms of C
 image against ~480 ms for MTCNN.
 MTCNN's own mouth corners are better (0.07 against 0.11 inter-ocular distance on photos).
 
+Short range sees the whole picture at 128², which painted scenes defeat: on 40 Louvre genre
+scenes (500², faces of 20-60 px) it found a face in 12, with boxes up to twice the face and
+off-centre, and the landmark model kept 4 meshes. When it finds no face of `SMALL_FACE` times
+the long side, `detect_faces` asks `detect_small_faces` (full range on the whole picture, then
+on zoomed overlapping tiles): 36 and 18 there, 40 and 37 (from 38 and 35) on 40 Louvre
+portraits, no wrong mesh seen among the kept ones; 5 of the 849 Pixabay photos reach it
+(benchmarks/face_detection_real.py).
+
 Reference:
     Bazarevsky et al., "BlazeFace: Sub-millisecond Neural Face Detection on Mobile GPUs", 2019.
     Zhang et al., "Joint Face Detection and Alignment using Multi-task Cascaded Convolutional
@@ -33,9 +41,9 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from keras_portrait.data.scan import list_images
+from keras_portrait.imaging.reading import list_images
 from keras_portrait.face import _mediapipe_models as mp_models
-from keras_portrait.face.image_input import as_rgb8
+from keras_portrait.imaging.image_input import as_rgb8
 
 DETECTORS = ("mediapipe", "mediapipe_full_range", "mtcnn")
 DEFAULT_DETECTOR = "mediapipe"
@@ -45,6 +53,15 @@ NUM_THREADS = 2
 # eye-contour centres of the canonical mesh.
 MOUTH_WIDTH_PER_EYE_DISTANCE = 0.72
 _MTCNN_MAX_SIDE = 512  # MTCNN's pyramid cost grows with the pixels; portraits need no more.
+# Short range sees the whole picture at 128²: a face under ~0.2 of the long side (~25 input
+# pixels) comes back with a box up to twice too large and off-centre, or not at all, and the
+# landmark region built on it misses the face (Louvre genre scenes, 500², faces of 20-60 px).
+# Below it, `detect_faces` asks `detect_small_faces` (full range, then zoomed tiles).
+SMALL_FACE = 0.2
+# Full range (192² input) on the whole picture placed 30-150 px faces pasted into 500² well;
+# when it finds nothing of 0.1 of the long side, tiles of 0.6 of it (zoom x1.67) look again.
+FULL_RANGE_SMALL_FACE = 0.1
+TILE_SIDE = 0.6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -211,21 +228,70 @@ def five_keypoints(eyes_nose, mouth_centre):
     return np.concatenate([eyes_nose, corners]).astype(np.float32)
 
 
-def _detect_blazeface(image, min_score, model):
+def _blazeface_candidates(image, min_score, model):
+    """Every detection scoring at least `min_score`, before NMS, in the image's pixels: boxes
+    (N, 4), BlazeFace's 6 keypoints (N, 6, 2) and scores (N,)."""
     tensor, scale, offset = _letterbox(image, model.input_size)
     regressors, classificators = run_interpreter(
         mp_models.mediapipe_model_path(model.relative_path), tensor)
     anchors = ssd_anchors(model.input_size, model.strides, model.anchors_per_cell)
     boxes, keypoints, scores = decode_blazeface(regressors[0], classificators[0], anchors,
                                                 model.input_size)
-    candidates = scores >= min_score
-    faces = []
-    for box, points, score in weighted_nms(boxes[candidates], keypoints[candidates],
-                                           scores[candidates]):
-        box = ((box.reshape(2, 2) * model.input_size - offset) / scale).reshape(4)
-        points = (points * model.input_size - offset) / scale
-        faces.append(Face(box.astype(np.float32), score, five_keypoints(points[:3], points[3])))
-    return faces
+    keep = scores >= min_score
+    boxes = (boxes[keep].reshape(-1, 2, 2) * model.input_size - offset) / scale
+    keypoints = (keypoints[keep] * model.input_size - offset) / scale
+    return boxes.reshape(-1, 4), keypoints, scores[keep]
+
+
+def _merged_faces(boxes, keypoints, scores):
+    """The `Face`s of BlazeFace candidates (image pixels) after weighted NMS."""
+    return [Face(box.astype(np.float32), score, five_keypoints(points[:3], points[3]))
+            for box, points, score in weighted_nms(boxes, keypoints, scores)]
+
+
+def _detect_blazeface(image, min_score, model):
+    return _merged_faces(*_blazeface_candidates(image, min_score, model))
+
+
+def largest_side(faces):
+    """The longest box side among `faces`, in pixels; 0 without a face."""
+    return max((max(face.width, face.height) for face in faces), default=0.0)
+
+
+def tile_origins(length, tile):
+    """Offsets of the tiles of side `tile` that cover `[0, length)`, each overlapping the next
+    by at least half a tile, the first at 0 and the last at `length - tile`."""
+    if tile >= length:
+        return [0]
+    count = int(np.ceil((length - tile) / (tile / 2))) + 1
+    return np.linspace(0, length - tile, count).round().astype(int).tolist()
+
+
+def detect_small_faces(image, min_score=0.5):
+    """Small faces: full-range BlazeFace on the whole picture and, when that finds no face of
+    `FULL_RANGE_SMALL_FACE` times the long side, also on overlapping tiles of `TILE_SIDE` times
+    the long side (each zoomed to the model's input); all detections merged by weighted NMS.
+
+    Args:
+        image: (H, W, 3) uint8 RGB array.
+        min_score: float in [0, 1]. Detections scoring below it are dropped. Defaults to `0.5`.
+
+    Returns:
+        A list of `Face` (unsorted); `[]` when there is no face.
+    """
+    model = _BLAZEFACE["mediapipe_full_range"]
+    candidates = [_blazeface_candidates(image, min_score, model)]
+    faces = _merged_faces(*candidates[0])
+    long_side = max(image.shape[:2])
+    tile = round(TILE_SIDE * long_side)
+    if largest_side(faces) >= FULL_RANGE_SMALL_FACE * long_side or tile <= model.input_size:
+        return faces
+    for y in tile_origins(image.shape[0], tile):
+        for x in tile_origins(image.shape[1], tile):
+            boxes, keypoints, scores = _blazeface_candidates(image[y:y + tile, x:x + tile],
+                                                             min_score, model)
+            candidates.append((boxes + [x, y, x, y], keypoints + [x, y], scores))
+    return _merged_faces(*(np.concatenate(parts) for parts in zip(*candidates)))
 
 
 def _detect_mtcnn(image, min_score):
@@ -255,17 +321,21 @@ def _detect_mtcnn(image, min_score):
     return faces
 
 
-def detect_faces(image, min_score=0.5, detector=DEFAULT_DETECTOR):
+def detect_faces(image, min_score=0.5, detector=DEFAULT_DETECTOR, small_faces=True):
     """Finds the faces of one image, largest first.
 
     Args:
         image: a path, or an array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), uint8 or float
-            [0, 1] (see `keras_portrait.face.image_input.as_rgb8`). Any size: the detector sees
+            [0, 1] (see `keras_portrait.imaging.image_input.as_rgb8`). Any size: the detector sees
             it letterboxed (BlazeFace) or shrunk (MTCNN), and boxes come back in its pixels.
         min_score: float in [0, 1]. Detections scoring below it are dropped. Defaults to `0.5`.
         detector: str. `"mediapipe"` (BlazeFace short range, for portraits), or
             `"mediapipe_full_range"` (BlazeFace full range, for small faces), or `"mtcnn"`.
             Defaults to `"mediapipe"`.
+        small_faces: bool. With `"mediapipe"`, when short range finds no face or none of at
+            least `SMALL_FACE` times the long side, the faces of `detect_small_faces` replace
+            its own (kept when that finds none). Paintings of scenes need it; portrait photos
+            never reach it. Defaults to `True`.
 
     Returns:
         A list of `Face`, sorted by decreasing box area; `[]` when there is no face.
@@ -279,6 +349,9 @@ def detect_faces(image, min_score=0.5, detector=DEFAULT_DETECTOR):
         faces = _detect_mtcnn(image, min_score)
     else:
         faces = _detect_blazeface(image, min_score, _BLAZEFACE[detector])
+        if (detector == "mediapipe" and small_faces
+                and largest_side(faces) < SMALL_FACE * max(image.shape[:2])):
+            faces = detect_small_faces(image, min_score) or faces
     return sorted(faces, key=lambda face: -face.area)
 
 

@@ -168,17 +168,28 @@ class FaceNetEmbedder(keras.layers.Layer):
             much (1024x1024 photos: cosine 0.94-1.0 to the aliased embedding; 256x256: 0.998).
             The antialiased resize has no XLA kernel: pass `False` to `jit_compile` a train
             step through this layer. Defaults to `True`.
+        crop_box: (top, left, bottom, right) fractions or None. The part of each image the
+            network reads: `kp.imaging.alignment.template_box("tight", "ffhq")` is the face
+            of an FFHQ-aligned crop (what `prepare` writes). Defaults to `None` (the whole
+            image).
 
     Reference:
         Schroff et al., "FaceNet: A Unified Embedding for Face Recognition and Clustering",
         CVPR 2015.
     """
 
-    def __init__(self, graph_path=None, antialias=True, **kwargs):
+    def __init__(self, graph_path=None, antialias=True, crop_box=None, **kwargs):
         kwargs.setdefault("trainable", False)
         super().__init__(**kwargs)
         self.graph_path = None if graph_path is None else os.fspath(graph_path)
         self.antialias = bool(antialias)
+        if crop_box is not None:
+            crop_box = tuple(float(v) for v in crop_box)
+            top, left, bottom, right = crop_box
+            if not (0.0 <= top < bottom <= 1.0 and 0.0 <= left < right <= 1.0):
+                raise ValueError("`crop_box` must be (top, left, bottom, right) fractions with "
+                                 f"top < bottom and left < right. Received: {crop_box}")
+        self.crop_box = crop_box
         self.supports_jit = not self.antialias  # XLA has no kernel for the antialiased resize
         self._frozen = _load_frozen(os.path.realpath(_resolve_path(self.graph_path)))
 
@@ -197,6 +208,8 @@ class FaceNetEmbedder(keras.layers.Layer):
                 f"`images` must be NHWC RGB with 3 channels. Received shape {images.shape}."
             )
         images = tf.cast(images, tf.float32)
+        if self.crop_box is not None:
+            images = _crop_fractions(images, self.crop_box)
         images = tf.image.resize(images, self.image_size, antialias=self.antialias)
         # [-1, 1] -> (pixel - 127.5) / 128 with pixel = 127.5 * (x + 1).
         return self._frozen.function(images * np.float32(127.5 / 128.0))
@@ -205,7 +218,16 @@ class FaceNetEmbedder(keras.layers.Layer):
         return (input_shape[0], self.embedding_size)
 
     def get_config(self):
-        return {**super().get_config(), "graph_path": self.graph_path, "antialias": self.antialias}
+        return {**super().get_config(), "graph_path": self.graph_path, "antialias": self.antialias,
+                "crop_box": None if self.crop_box is None else list(self.crop_box)}
+
+
+def _crop_fractions(images, box):
+    """The (top, left, bottom, right) fractions of NHWC `images`, rounded to whole pixels."""
+    height, width = tf.unstack(tf.cast(tf.shape(images)[1:3], tf.float32))
+    top, left, bottom, right = (tf.cast(tf.round(fraction * side), tf.int32) for fraction, side
+                                in zip(box, (height, width, height, width)))
+    return images[:, top:bottom, left:right]
 
 
 def load_facenet(path=None, **kwargs):

@@ -20,8 +20,8 @@ import numpy as np
 
 from keras_portrait.face import _mediapipe_models as mp_models
 from keras_portrait.face import detection
-from keras_portrait.face.canonical_mesh import LANDMARKS_68
-from keras_portrait.face.image_input import as_rgb8
+from keras_portrait.imaging.canonical_mesh import LANDMARKS_68
+from keras_portrait.imaging.image_input import as_rgb8
 
 INPUT_SIZE = 192
 ROI_SCALE = 1.5
@@ -117,7 +117,7 @@ def face_mesh(image, face, refine=0):
     """The (468, 3) mesh of a detected face, ungated, and the model's face presence in [0, 1].
 
     Args:
-        image: a path or an array (see `keras_portrait.face.image_input.as_rgb8`).
+        image: a path or an array (see `keras_portrait.imaging.image_input.as_rgb8`).
         face: `Face`. Gives the region (see `roi_from_face`).
         refine: int. Extra passes, each on the region of the previous mesh (MediaPipe's
             tracking region). Defaults to `0`.
@@ -136,7 +136,7 @@ def landmarks(image, face=None, detector=detection.DEFAULT_DETECTOR, min_score=0
     """The 468-point face mesh of one face: (468, 3) float32 pixel x, y, z, or None.
 
     Args:
-        image: a path or an array (see `keras_portrait.face.image_input.as_rgb8`).
+        image: a path or an array (see `keras_portrait.imaging.image_input.as_rgb8`).
         face: `Face`. The face to measure; `None` detects them and takes the largest.
         detector: str. The detector used when `face` is None (see `detect_faces`).
             Defaults to `"mediapipe"`.

@@ -18,11 +18,11 @@ import functools
 import cv2
 import numpy as np
 
-from keras_portrait.face import canonical_mesh as cm
+from keras_portrait.imaging import canonical_mesh as cm
 from keras_portrait.face import segmentation
-from keras_portrait.face.image_input import as_rgb8
+from keras_portrait.imaging.image_input import as_rgb8
 from keras_portrait.face.pose import head_pose
-from keras_portrait.face.raster import interpolate, rasterize
+from keras_portrait.imaging.raster import interpolate, rasterize
 from keras_portrait.labels import MASK_CLASSES
 
 BACKGROUND, SKIN, HAIR, EYES, BROWS, NOSE, MOUTH = range(len(MASK_CLASSES))
@@ -285,7 +285,7 @@ def face_mask(image, landmarks, parts="polygons", hair=True, refine="grabcut"):
     """The 7-class mask (`keras_portrait.labels.MASK_CLASSES`) of a portrait.
 
     Args:
-        image: a path or an array (see `keras_portrait.face.image_input.as_rgb8`).
+        image: a path or an array (see `keras_portrait.imaging.image_input.as_rgb8`).
         landmarks: (468, 2) or (468, 3) pixel points of the face mesh (z toward the viewer;
             filled from the fitted pose when absent), e.g. from `landmarks.landmarks`; (478, ·)
             with iris points works too. None (no face found) gives an all-background mask.

@@ -24,14 +24,14 @@ import dataclasses
 import cv2
 import numpy as np
 
-from keras_portrait.face import canonical_mesh as cm
-from keras_portrait.face.image_input import as_rgb8
+from keras_portrait.imaging import canonical_mesh as cm
+from keras_portrait.imaging.image_input import as_rgb8
 from keras_portrait.face.pose import HeadPose
 from keras_portrait.face.pose import euler_angles
 from keras_portrait.face.pose import head_pose
 from keras_portrait.face.pose import rotation_matrix
-from keras_portrait.face.raster import interpolate
-from keras_portrait.face.raster import rasterize
+from keras_portrait.imaging.raster import interpolate
+from keras_portrait.imaging.raster import rasterize
 
 # A generic head in the canonical frame (cm, y up, z toward the viewer): the skull ellipsoid the
 # shell follows and the pivot the head turns about (the top of the neck).

@@ -21,8 +21,8 @@ import math
 import cv2
 import numpy as np
 
-from keras_portrait.face import canonical_mesh as cm
-from keras_portrait.face.alignment import five_point_landmarks
+from keras_portrait.imaging import canonical_mesh as cm
+from keras_portrait.imaging.alignment import five_point_landmarks
 
 # Rigid vertices of the 468 mesh: forehead (10 ... 338), nose bridge and base (168 ... 327),
 # eye corners, cheekbones (116 ... 280) and temples along the face oval (234 ... 284).

@@ -6,12 +6,12 @@ import os
 import cv2
 import numpy as np
 
-from keras_portrait.data.decode import read_rgb8
-from keras_portrait.data.metadata import METADATA_FILE
-from keras_portrait.data.metadata import read_source_metadata
-from keras_portrait.data.metadata import write_metadata
-from keras_portrait.data.scan import list_images
-from keras_portrait.face.alignment import align
+from keras_portrait.imaging.reading import read_rgb8
+from keras_portrait.imaging.metadata import METADATA_FILE
+from keras_portrait.imaging.metadata import read_source_metadata
+from keras_portrait.imaging.metadata import write_metadata
+from keras_portrait.imaging.reading import list_images
+from keras_portrait.imaging.alignment import align
 from keras_portrait.face.detection import DEFAULT_DETECTOR
 from keras_portrait.face.detection import detect_faces
 from keras_portrait.face.journal import run_journaled
@@ -40,9 +40,11 @@ def prepare_folder(
 ):
     """Detects, aligns and crops the faces of every image under `src` into a dataset in `dst`.
 
-    For each image (searched recursively): the faces are detected, the largest (or every one,
-    `all_faces=True`) gets its 468-point mesh, an aligned `size`² crop (`align`, FFHQ template
-    by default), its head pose and its 7-class mask, written as
+    For each image (searched recursively): the faces are detected (small faces of painted
+    scenes too, see `detect_faces`), the largest whose 468-point mesh the landmark model
+    accepts (or every one, `all_faces=True`; see `face_meshes`) gets its mesh, an aligned
+    `size`² crop (`align`, FFHQ template by default), its head pose and its 7-class mask,
+    written as
 
     - `images/<name>.png` — the crop (RGB); `<name>` is the source's relative path without
       extension, plus `_face<k>` with `all_faces`;
@@ -54,7 +56,7 @@ def prepare_folder(
     - `labels.csv` — file, yaw, pitch, roll: `keras_portrait.data.labeled(dst + "/labels.csv")`
       reads the crops with their poses;
     - `metadata.csv` (with `metadata`) — file, age, gender, glasses in [0, 1] for every crop
-      whose source has a row: GauGAN's folder format (`keras_portrait.data.metadata`);
+      whose source has a row: GauGAN's folder format (`keras_portrait.imaging.metadata`);
     - `prepare_report.json` — counts, and every skipped source with its reason (and, with
       `metadata`, the crops without a row and the rows whose picture gave no crop).
 
@@ -74,7 +76,7 @@ def prepare_folder(
         min_score: float. Detection threshold. Defaults to `0.5`.
         detector: str. See `detect_faces`.
         metadata: str or None. A CSV of the pictures' age (years), gender and glasses, `file`
-            relative to `src` (the source format of `keras_portrait.data.metadata`); checked
+            relative to `src` (the source format of `keras_portrait.imaging.metadata`); checked
             whole before any picture is read. One row describes one person, so it cannot be
             combined with `all_faces`. Defaults to `None`.
         progress: bool. Show a progress bar. Defaults to `True`.
@@ -108,15 +110,12 @@ def _prepare_one(root, rel, dst, size, all_faces, template, masks, min_score, de
         image = read_rgb8(os.path.join(root, rel))
     except Exception as error:  # noqa: BLE001 — an unreadable file is reported, not fatal
         return {"source": rel, "skipped": f"unreadable: {type(error).__name__}: {error}"}
-    faces = detect_faces(image, min_score=min_score, detector=detector)
-    if not faces:
+    found = face_meshes(image, all_faces=all_faces, min_score=min_score, detector=detector)
+    if not found:
         return {"source": rel, "skipped": "no face found"}
-    if not all_faces:
-        faces = [max(faces, key=lambda face: face.area)]
     stem = os.path.splitext(rel)[0]
     records, rejected = [], []
-    for index, face in enumerate(faces):
-        points = face_landmarks(image, face=face)
+    for index, (face, points) in enumerate(found):
         if points is None:
             rejected.append(index)
             continue
@@ -129,6 +128,34 @@ def _prepare_one(root, rel, dst, size, all_faces, template, masks, min_score, de
     if rejected:
         entry["rejected_faces"] = rejected
     return entry
+
+
+def face_meshes(image, all_faces=False, min_score=0.5, detector=DEFAULT_DETECTOR):
+    """The faces `prepare_folder` crops from one picture, each with its mesh or None.
+
+    Without `all_faces`, the faces are tried largest first and the first whose mesh the
+    landmark model accepts is the picture's face: a detection it rejects (a false one, or a
+    face too turned or blurred) does not hide a smaller face that is found well.
+
+    Args:
+        image: (H, W, 3) uint8 RGB array.
+        all_faces: bool. Every detected face instead of one. Defaults to `False`.
+        min_score: float. Detection threshold. Defaults to `0.5`.
+        detector: str. See `detect_faces`. Defaults to `"mediapipe"`.
+
+    Returns:
+        A list of `(Face, points)`, largest face first; `points` is the (468, 3) mesh of
+        `landmarks`, or None when the landmark model rejects the face. Without `all_faces`,
+        one pair: the largest accepted face, or the largest face with None when all are
+        rejected. `[]` without a face.
+    """
+    faces = detect_faces(image, min_score=min_score, detector=detector)
+    found = []
+    for face in faces:
+        found.append((face, face_landmarks(image, face=face)))
+        if not all_faces and found[-1][1] is not None:
+            return found[-1:]
+    return found if all_faces else found[:1]
 
 
 def _write_crop(image, points, face, index, name, rel, dst, size, template, masks):

@@ -14,9 +14,9 @@ import zlib
 import cv2
 import numpy as np
 
-from keras_portrait.data.decode import read_rgb8
-from keras_portrait.data.scan import list_images
-from keras_portrait.face.alignment import align
+from keras_portrait.imaging.reading import read_rgb8
+from keras_portrait.imaging.reading import list_images
+from keras_portrait.imaging.alignment import align
 from keras_portrait.face.detection import DEFAULT_DETECTOR
 from keras_portrait.face.detection import detect_faces
 from keras_portrait.face.journal import run_journaled
@@ -64,7 +64,7 @@ def make_rotation_pairs(
     - `holes/<name>_<k>.png` — 255 where the render has no texture;
     - `landmarks/<name>.npy` — (468, 3) float32 landmarks of the crop;
     - `pairs.csv` — render, holes, target, source_yaw, turned_yaw per pair
-      (`keras_portrait.data.rotation_pairs` reads it);
+      (`keras_portrait.models.rotation.rotation_dataset` reads it);
     - `rotation_pairs_report.json` — counts, and every skipped picture with its reason.
 
     Pictures without a face, unreadable files and rejected meshes are skipped and reported,

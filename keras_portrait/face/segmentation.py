@@ -19,7 +19,7 @@ import numpy as np
 
 from keras_portrait.face import _mediapipe_models as mp_models
 from keras_portrait.face import detection
-from keras_portrait.face.image_input import as_rgb8
+from keras_portrait.imaging.image_input import as_rgb8
 from keras_portrait.labels import MASK_CLASSES
 
 SELFIE_SEGMENTATION = "modules/selfie_segmentation/selfie_segmentation.tflite"
@@ -44,7 +44,7 @@ def person_mask(image):
     """The probability that each pixel shows a person (any part: face, hair, body, clothes).
 
     Args:
-        image: a path or an array (see `keras_portrait.face.image_input.as_rgb8`).
+        image: a path or an array (see `keras_portrait.imaging.image_input.as_rgb8`).
 
     Returns:
         float32 (H, W) in [0, 1], at the image's size.

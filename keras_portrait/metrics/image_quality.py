@@ -6,7 +6,7 @@ Both metrics take two equally shaped batches, NHWC, and return one float64 value
 2.0; other float ranges must be converted first, e.g. `2 * x - 1` for [0, 1]); `data_range` is
 inferred from the dtype when not given. Values are computed in float64.
 
-The SSIM filtering loop is compiled with numba (as in `face/raster.py`): TensorFlow's float64
+The SSIM filtering loop is compiled with numba (as in `imaging/raster.py`): TensorFlow's float64
 depthwise convolution was ~5x slower on CPU, and float32 loses the cancellation in
 `E[x^2] - E[x]^2` (errors ~1e-4 in SSIM). 256 pairs of 256x256 RGB images take ~3-4 s on one core.
 """

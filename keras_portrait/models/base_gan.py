@@ -1,4 +1,5 @@
-"""The plumbing every GAN family shares: compile, trackers, seeds, sub-steps, serialization."""
+"""The plumbing every GAN family shares: compile, trackers, seeds, sub-steps, validation,
+batched inference, serialization."""
 
 import keras
 import numpy as np
@@ -32,13 +33,34 @@ def unpack_pair(batch, family, description):
     return batch
 
 
+def batched_uint8(function, inputs, batch_size):
+    """uint8 images of `function` run on `inputs`, `batch_size` examples at a time.
+
+    The inference loop under every family's verb (`generate`, `translate`, `synthesize`,
+    `clean`) and sample grid. `inputs` is an array or tensor, or a list of them sharing their
+    first axis, sliced together and passed as separate arguments; `function` maps a slice to
+    float images in [-1, 1] (any shape: several images per example may be stacked on an axis).
+    Returns the uint8 outputs concatenated on the first axis; no examples give a `(0,)` array.
+    """
+    parts = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    total = int(keras.ops.shape(parts[0])[0])
+    outputs = [
+        to_uint8(function(*(part[start : start + batch_size] for part in parts)))
+        for start in range(0, total, batch_size)
+    ]
+    return np.concatenate(outputs, axis=0) if outputs else np.zeros((0,), np.uint8)
+
+
 class BaseGAN(keras.Model):
     """A `keras.Model` that trains two players with `fit` and a custom `train_step`.
 
-    A family subclass builds its networks in `__init__`, lists them in `generators` and
-    `discriminators`, names its logged losses in `LOSS_NAMES` and writes `discriminator_step`
-    and `generator_step`. Each sub-step computes its losses under its own `tf.GradientTape` and
-    calls `apply_gradients(tape, loss, networks, optimizer)`, which updates only those networks.
+    A family subclass builds its networks in `__init__` and names them in `GENERATORS` and
+    `DISCRIMINATORS` (attribute names: `generators` and `discriminators` list them, those set
+    to None left out), gives the paper's Adam settings of each player in `OPTIMIZERS`, names its
+    logged losses in `LOSS_NAMES` and writes `discriminator_step`, `generator_step` and
+    `validation_losses`. Each sub-step computes its losses under its own `tf.GradientTape` and
+    calls `apply_gradients(tape, loss, networks, optimizer)`, which updates only those networks;
+    `test_step` reports the same losses on validation data and updates nothing.
 
     Losses are means over the examples a replica sees; `apply_gradients` divides them by the
     number of replicas, so that the summed update of `tf.distribute` strategies equals the update
@@ -52,6 +74,11 @@ class BaseGAN(keras.Model):
     """
 
     LOSS_NAMES = ()
+    # Attribute names of the networks each player's optimizer trains.
+    GENERATORS = ()
+    DISCRIMINATORS = ()
+    # The paper's `keras.optimizers.Adam` arguments, (generator's, discriminator's).
+    OPTIMIZERS = ()
     # Constructor arguments that take a network: `get_config` stores each network's config and
     # `from_config` rebuilds it, so a saved GAN reloads with the networks it was built with.
     NETWORK_ARGS = ()
@@ -68,21 +95,29 @@ class BaseGAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.LOSS_NAMES}
 
-    # --- what a family provides -------------------------------------------------------------
+    # --- the players ---------------------------------------------------------------------------
     @property
     def generators(self):
-        """The generator-side networks (list of models), trained by `g_optimizer`."""
-        raise NotImplementedError
+        """The generator-side networks (list of models, `GENERATORS`), trained by `g_optimizer`."""
+        return self._networks(self.GENERATORS)
 
     @property
     def discriminators(self):
-        """The discriminator-side networks (list of models), trained by `d_optimizer`."""
-        raise NotImplementedError
+        """The discriminator-side networks (list of models, `DISCRIMINATORS`), trained by
+        `d_optimizer`."""
+        return self._networks(self.DISCRIMINATORS)
+
+    def _networks(self, names):
+        return [net for net in (getattr(self, name) for name in names) if net is not None]
 
     def default_optimizers(self):
-        """The paper's (generator, discriminator) optimizers, used when compile() gets none."""
-        raise NotImplementedError
+        """The paper's (generator, discriminator) optimizers, used when compile() gets none:
+        a new `keras.optimizers.Adam` of each of `OPTIMIZERS`."""
+        if len(self.OPTIMIZERS) != 2:
+            raise NotImplementedError(f"{type(self).__name__} sets no `OPTIMIZERS`")
+        return tuple(keras.optimizers.Adam(**arguments) for arguments in self.OPTIMIZERS)
 
+    # --- what a family provides -------------------------------------------------------------
     def sample_inputs(self, n, seed=None):
         """`n` inputs of `call()` for sample grids: latents, or fixed images of a dataset."""
         raise NotImplementedError
@@ -90,18 +125,43 @@ class BaseGAN(keras.Model):
     def sample_grid(self, inputs, batch_size=64):
         """A uint8 grid of `self(inputs, training=False)` for sample sheets; a family may show
         more (CycleGAN: input | translation | reconstruction)."""
-        total = int(keras.ops.shape(inputs)[0])
-        images = [
-            to_uint8(self(inputs[start : start + batch_size], training=False))
-            for start in range(0, total, batch_size)
-        ]
-        return image_grid(np.concatenate(images, axis=0))
+        return image_grid(
+            batched_uint8(lambda x: self(x, training=False), inputs, batch_size)
+        )
 
     def discriminator_step(self, batch):
         raise NotImplementedError
 
     def generator_step(self, batch):
         raise NotImplementedError
+
+    def validation_losses(self, batch):
+        """Every loss of `LOSS_NAMES` as the train step computes it on `batch`, without an
+        update: a dict name → scalar (see `test_step`)."""
+        raise NotImplementedError(f"{type(self).__name__} has no validation_losses")
+
+    # --- presets ------------------------------------------------------------------------------
+    @classmethod
+    def from_preset(cls, name):
+        """The trained model of preset `name` (`keras_portrait.presets`; `kp.presets.list()`
+        lists them), checked to be of this class's family."""
+        from keras_portrait import presets  # noqa: PLC0415
+        from keras_portrait import registry  # noqa: PLC0415
+
+        family = next((spec.name for spec in registry.specs() if spec.model_class is cls), None)
+        model = presets.load(name, family=family)
+        if not isinstance(model, cls):
+            raise ValueError(f"Preset {name!r} holds a {type(model).__name__}, not a "
+                             f"{cls.__name__}.")
+        return model
+
+    # --- training -----------------------------------------------------------------------------
+    def fit(self, x=None, *args, **kwargs):
+        # A tf.data input keeps its own (seeded) order: Keras' default `shuffle=True` does
+        # nothing to a dataset but warn.
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)
+        return super().fit(x, *args, **kwargs)
 
     # --- compile ------------------------------------------------------------------------------
     def compile(self, g_optimizer=None, d_optimizer=None, jit_compile=False, **kwargs):
@@ -187,9 +247,50 @@ class BaseGAN(keras.Model):
         self.generator_step(batch)
         return self.logged_results()
 
+    def test_step(self, batch):
+        """Validation: the train step's losses on `batch`, with nothing updated.
+
+        `fit(validation_data=...)` reports them as `val_<loss>`, `evaluate()` returns them.
+        The family's `validation_losses` computes them as its sub-steps do — the networks in
+        training mode (batch statistics, the spectral-norm power iteration), random draws made
+        as the sub-steps make them — so they compare directly with the training logs. One
+        difference: both players' losses are taken with the networks as they are, where a
+        train step takes the second player's after the first one's update. Nothing moves: no
+        gradient is taken, image pools are neither queried nor filled, and the variables of the
+        networks (which training-mode calls write: batch norm's moving statistics, spectral
+        norm's vectors and kernels) and the seed generator's state are restored after the
+        step. The draws therefore do not advance: every validation batch draws the noise the
+        next train step will draw, and evaluating twice gives the same numbers.
+        """
+        saved = [(variable, tf.identity(variable)) for variable in self._step_state()]
+        logged = self.validation_losses(batch)
+        # In a traced step, each restore runs after every earlier use of its variable
+        # (TensorFlow orders the operations on one resource as the program does).
+        for variable, value in saved:
+            variable.assign(value)
+        self.track(**logged)
+        return self.logged_results()
+
+    def _step_state(self):
+        """The variables a training-mode call of the networks may write, and the seeds'."""
+        variables, seen = [], set()
+        for variable in [v for net in self.generators + self.discriminators
+                         for v in net.variables] + [self.seed_generator.state]:
+            if id(variable) not in seen:
+                seen.add(id(variable))
+                variables.append(variable)
+        return variables
+
+    def unused_losses(self):
+        """Names of `LOSS_NAMES` whose term this model's settings turn off (a zero weight):
+        left out of the logs, so that a log shows the terms that train."""
+        return ()
+
     def logged_results(self):
-        """The trackers' results, as `train_step` returns them to `fit`."""
-        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        """The trackers' results, as `train_step` returns them to `fit` (unused terms left out)."""
+        unused = set(self.unused_losses())
+        results = {name: tracker.result() for name, tracker in self.trackers.items()
+                   if name not in unused}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             # Keras reduces multi-worker logs with a MEAN over axis 0, which fails on scalars
             # (keras-team/keras#20585): hand it shape-[1] values, which it reduces to scalars.

@@ -145,9 +145,9 @@ def train_expression_classifier(
     """Trains a `resnet_classifier` judge on a train/val/test split; returns `(model, report)`.
 
     Adam with a cosine decay of `learning_rate` over `epochs`, cross-entropy, flips and small
-    random crops (`augment`); training stops after `patience` epochs without a better
-    validation accuracy and keeps the weights of the best epoch. Then it measures the three
-    splits. Seeds Keras' global generators with `seed` (initial weights, shuffling).
+    random crops (`augment`); stops after `patience` epochs without a better validation
+    accuracy, keeps the best epoch's weights, then measures the three splits. Seeds Keras'
+    global generators with `seed`.
 
     Args:
         data: one of
@@ -173,15 +173,12 @@ def train_expression_classifier(
         seed: int. Seed of the renders, the split, the initial weights and the shuffling.
         count: int. Number of renders for `"synth"`. Defaults to `8000`.
         style: str. SynthPortraits style for `"synth"`. Defaults to `"photo"`.
-        yaw_range: (float, float). Head yaw range for `"synth"` in degrees; the default is the
-            one of `synth_portraits`, on which StarGAN trains. Defaults to `(-30, 30)`.
+        yaw_range: (float, float). Head yaw range (degrees) for `"synth"`. Defaults to `(-30, 30)`.
         framing: str. For `"synth"`: the whole portrait or the face alone, as
-            `synth_portraits(framing=...)` (a judge must see the framing its StarGAN trained
-            on). Defaults to `"portrait"`.
-        crop_box: square (top, left, bottom, right) fractions or None. The network sees only
-            that box of each `image_size`² image (see `ImageClassifier`); `SYNTH_FACE_BOX` is
-            the face of a portrait-framed SynthPortraits render. Defaults to `None` (the whole
-            image).
+            `synth_portraits(framing=...)`. Defaults to `"portrait"`.
+        crop_box: square (top, left, bottom, right) fractions or None: the box of each image
+            the network sees (`ImageClassifier`; `SYNTH_FACE_BOX`: the face of a portrait-framed
+            SynthPortraits render). Defaults to `None` (the whole image).
         learning_rate: float. Initial Adam learning rate. Defaults to `2e-3`.
         patience: int. Epochs without improvement before stopping. Defaults to `4`.
         filters, blocks_per_stage, stem_pool: the network's (see `resnet_classifier`).
@@ -195,16 +192,54 @@ def train_expression_classifier(
         `test_accuracy_per_class` (None for a class absent from the test split),
         `confusion_matrix` (test split; rows true, columns predicted), `epochs_run`,
         `best_epoch` (1-based), `history`, `parameters`, `augment`, `train_seconds` and
-        `seconds`; for
-        `"synth"` also `identities` and `split_identities` (sitters per split).
+        `seconds`; for `"synth"` also `identities` and `split_identities` (sitters per split).
     """
     start = time.perf_counter()
     fractions = _check_split(split)
+    pixels = _check_arguments(data, image_size, epochs, batch_size, count, patience, framing,
+                              crop_box)
+    images, labels, groups, class_names, source, skipped = _load(
+        data, class_names, image_size, count, style, yaw_range, framing, seed)
+    parts, method = _split(labels, groups, fractions, seed)
+    images = images if pixels is None else images[:, pixels[0]:pixels[2], pixels[1]:pixels[3]]
+    keras.utils.set_random_seed(seed)
+    network = resnet_classifier(len(class_names), images.shape[1], filters=filters,
+                                blocks_per_stage=blocks_per_stage, stem_pool=stem_pool)
+    train_seconds = -time.perf_counter()
+    history, best_epoch = _fit(network, images, labels, parts, epochs, batch_size, augment, seed,
+                               learning_rate, patience, verbose)
+    train_seconds += time.perf_counter()
+    model = _as_judge(network, class_names, image_size, crop_box)
+    report = {
+        "class_names": list(class_names), "image_size": image_size,
+        "crop_box": None if crop_box is None else [float(f) for f in crop_box],
+        "network_input": int(images.shape[1]), "source": source, "skipped": skipped,
+        "split_method": method, "split_fractions": list(fractions),
+        **_scores(network, images, labels, groups, parts, class_names, batch_size),
+        "epochs_run": len(history["loss"]), "best_epoch": best_epoch, "history": history,
+        "parameters": int(network.count_params()), "augment": bool(augment),
+        "train_seconds": train_seconds, "seconds": time.perf_counter() - start,
+    }
+    return model, report
+
+
+def _as_judge(network, class_names, image_size, crop_box):
+    """The trained network as a built `ImageClassifier`, without its optimizer state (2/3 of the
+    saved file)."""
+    trained = network.__class__.from_config(network.get_config())
+    trained.set_weights(network.get_weights())
+    model = ImageClassifier(trained, class_names, image_size=image_size, crop_box=crop_box,
+                            name="image_classifier")
+    model(np.zeros((1, image_size, image_size, 3), np.float32))
+    return model
+
+
+def _check_arguments(data, image_size, epochs, batch_size, count, patience, framing, crop_box):
+    """Checks the arguments; returns the crop box in pixels (or None)."""
     for key, value in (("image_size", image_size), ("epochs", epochs), ("batch_size", batch_size),
                        ("count", count), ("patience", patience)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"`{key}` must be an int >= 1. Received: {key}={value!r}")
-    pixels = pixel_box(crop_box, image_size)
     render_size(image_size, framing)
     if framing == "face" and not (isinstance(data, str) and data == "synth"):
         raise ValueError("`framing='face'` frames SynthPortraits renders (data=\"synth\"); align "
@@ -212,44 +247,7 @@ def train_expression_classifier(
     if framing == "face" and crop_box is not None:
         raise ValueError("A face-framed image is the face already: `crop_box` (the face box of "
                          "a whole portrait) must be None with `framing='face'`")
-    images, labels, groups, class_names, source, skipped = _load(
-        data, class_names, image_size, count, style, yaw_range, framing, seed)
-    parts, method = _split(labels, groups, fractions, seed)
-    if pixels is not None:
-        images = images[:, pixels[0]:pixels[2], pixels[1]:pixels[3]]
-
-    keras.utils.set_random_seed(seed)
-    network = resnet_classifier(len(class_names), images.shape[1], filters=filters,
-                                blocks_per_stage=blocks_per_stage, stem_pool=stem_pool)
-    train_start = time.perf_counter()
-    history, best_epoch = _fit(network, images, labels, parts, epochs, batch_size, augment, seed,
-                               learning_rate, patience, verbose)
-    train_seconds = time.perf_counter() - train_start
-    # An uncompiled copy: the saved judge carries no optimizer state (2/3 of the file).
-    trained = network.__class__.from_config(network.get_config())
-    trained.set_weights(network.get_weights())
-    model = ImageClassifier(trained, class_names, image_size=image_size, crop_box=crop_box,
-                            name="image_classifier")
-    model(np.zeros((1, image_size, image_size, 3), np.float32))
-    report = {
-        "class_names": list(class_names),
-        "image_size": image_size,
-        "crop_box": None if crop_box is None else [float(f) for f in crop_box],
-        "network_input": int(images.shape[1]),
-        "source": source,
-        "skipped": skipped,
-        "split_method": method,
-        "split_fractions": list(fractions),
-        **_scores(network, images, labels, groups, parts, class_names, batch_size),
-        "epochs_run": len(history["loss"]),
-        "best_epoch": best_epoch,
-        "history": history,
-        "parameters": int(network.count_params()),
-        "augment": bool(augment),
-        "train_seconds": train_seconds,
-        "seconds": time.perf_counter() - start,
-    }
-    return model, report
+    return pixel_box(crop_box, image_size)
 
 
 def _fit(network, images, labels, parts, epochs, batch_size, augment, seed, learning_rate,

@@ -1,6 +1,7 @@
 """`train`: `fit` with sample grids, a JSON log, a non-finite-loss guard and exact resume."""
 
 import os
+import time
 
 import keras
 import tensorflow as tf
@@ -14,6 +15,7 @@ from keras_portrait.models.callbacks import SampleGrid
 BACKUP_DIR = "backup"
 LOG_FILE = "log.json"
 MODEL_FILE = "model.keras"
+PROGRESS_SECONDS = 60.0  # with verbose=2, the most time between two lines inside an epoch
 
 
 def train(
@@ -58,7 +60,9 @@ def train(
         sample_seed: int. Seed of the grids' fixed inputs. Defaults to `0`.
         log_dir: str or None. TensorBoard folder for the losses and the grids.
         callbacks: list or None. More callbacks, run after the guard and before the backup.
-        verbose: "auto", 0, 1 or 2. Progress output of `fit`. Defaults to `"auto"`.
+        verbose: "auto", 0, 1 or 2. Progress output of `fit`; any but 0 first prints what
+            is trained (`describe`), and 2 adds a line at least every `PROGRESS_SECONDS`
+            inside an epoch. Defaults to `"auto"`.
 
     Returns:
         The `keras.callbacks.History` of the epochs this call ran.
@@ -91,33 +95,60 @@ def train(
         EpochLog(os.path.join(out_dir, LOG_FILE), step_counter=guard, log_dir=log_dir),
         backup,
     ]
+    if verbose == 2:
+        run_callbacks.append(_ProgressLines(steps_per_epoch))
 
     history = keras.callbacks.History()
-    initial_epoch, done_in_epoch = divmod(start, steps_per_epoch)
-    if initial_epoch < epochs:
-        if start and verbose:
-            print(
-                f"Resuming {out_dir} at step {start}: epoch {initial_epoch + 1}/{epochs}, "
-                f"step {done_in_epoch + 1}/{steps_per_epoch}."
-            )
-        try:
-            history = model.fit(
-                _stream(dataset).skip(start),
-                epochs=epochs,
-                initial_epoch=initial_epoch,
-                steps_per_epoch=steps_per_epoch,
-                shuffle=False,  # the order is the dataset's own (seeded) one
-                callbacks=run_callbacks,
-                verbose=verbose,
-            )
-        except NonFiniteLossError as error:
-            state = backup.read_state()
-            kept = f"step {state['global_step']}" if state else "no step (none was saved)"
-            raise NonFiniteLossError(
-                f"{error} The backup in {backup.backup_dir!r} holds the last good state: {kept}."
-            ) from None
+    if start < epochs * steps_per_epoch:
+        if verbose:
+            _announce(model, dataset, out_dir, epochs, steps_per_epoch, start)
+        history = _fit(model, dataset, backup, start, epochs, steps_per_epoch, run_callbacks,
+                       verbose)
     _save_atomically(model, os.path.join(out_dir, MODEL_FILE))
     return history
+
+
+def _announce(model, dataset, out_dir, epochs, steps_per_epoch, start):
+    print(f"Training {describe(model, dataset)}: {steps_per_epoch} steps per epoch, "
+          f"{epochs} epochs, into {out_dir}")
+    if start:
+        epoch, done_in_epoch = divmod(start, steps_per_epoch)
+        print(f"Resuming {out_dir} at step {start}: epoch {epoch + 1}/{epochs}, "
+              f"step {done_in_epoch + 1}/{steps_per_epoch}.")
+
+
+def _fit(model, dataset, backup, start, epochs, steps_per_epoch, run_callbacks, verbose):
+    """`fit` from step `start` of the data stream; a non-finite loss names the kept backup."""
+    try:
+        return model.fit(
+            _stream(dataset).skip(start),
+            epochs=epochs,
+            initial_epoch=start // steps_per_epoch,
+            steps_per_epoch=steps_per_epoch,
+            shuffle=False,  # the order is the dataset's own (seeded) one
+            callbacks=run_callbacks,
+            verbose=verbose,
+        )
+    except NonFiniteLossError as error:
+        state = backup.read_state()
+        kept = f"step {state['global_step']}" if state else "no step (none was saved)"
+        raise NonFiniteLossError(
+            f"{error} The backup in {backup.backup_dir!r} holds the last good state: {kept}."
+        ) from None
+
+
+def describe(model, dataset):
+    """What `train` trains, in one line: the model's class, the image size of `dataset`'s
+    batches and the parameters of each of its generator and discriminator networks."""
+    line = type(model).__name__
+    shapes = [spec.shape for spec in tf.nest.flatten(dataset.element_spec)
+              if spec.shape.rank == 4 and spec.shape[1] is not None]
+    if shapes:
+        line += f" on {shapes[0][1]}×{shapes[0][2]} images"
+    networks = [*getattr(model, "generators", []), *getattr(model, "discriminators", [])]
+    counts = [f"{network.name} {network.count_params():,}" for network in networks
+              if network.built]
+    return line + (f" (parameters: {', '.join(counts)})" if counts else "")
 
 
 def _steps_per_epoch(dataset, steps_per_epoch):
@@ -136,6 +167,30 @@ def _steps_per_epoch(dataset, steps_per_epoch):
     if length == 0:
         raise ValueError("The dataset is empty.")
     return length
+
+
+class _ProgressLines(keras.callbacks.Callback):
+    """Inside an epoch, a line of the running losses every `PROGRESS_SECONDS`: `fit`'s
+    `verbose=2` says nothing until the epoch ends, which may be an hour away."""
+
+    def __init__(self, steps_per_epoch):
+        super().__init__()
+        self.steps_per_epoch = steps_per_epoch
+        self.epoch = 0
+        self.last_line = time.monotonic()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self.last_line = time.monotonic()
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.monotonic()
+        if now - self.last_line < PROGRESS_SECONDS:
+            return
+        self.last_line = now
+        losses = " - ".join(f"{name}: {float(value):.4f}" for name, value in (logs or {}).items())
+        print(f"epoch {self.epoch + 1}, step {batch + 1}/{self.steps_per_epoch} - {losses}",
+              flush=True)
 
 
 def _stream(dataset):

@@ -30,3 +30,11 @@ def norm_then(x, activation, norm, affine, name):
     if make is not None:
         x = make(affine, name=f"{name}_norm")(x)
     return activation(x)
+
+
+def spectral_conv(filters, kernel_size, strides=1, padding="same", use_bias=True, name=None):
+    return keras.layers.SpectralNormalization(
+        keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
+                            use_bias=use_bias, name=name),
+        name=f"{name}_sn",
+    )

@@ -6,7 +6,7 @@ import tensorflow as tf
 from keras_portrait.data import SynthPortraits
 from keras_portrait.data import mask_folder
 from keras_portrait.data import write_synth_folder
-from keras_portrait.data.synth_dataset import metadata_vector
+from keras_portrait.imaging.metadata import metadata_vector
 
 
 @pytest.fixture(scope="module")

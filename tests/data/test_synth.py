@@ -10,7 +10,7 @@ from PIL import Image
 from keras_portrait import labels
 from keras_portrait.data.synth import HAIR_COLORS, HAIR_STYLES, SynthPortraits, styles
 from keras_portrait.data.synth import compositing
-from keras_portrait.face import canonical_mesh as cm
+from keras_portrait.imaging import canonical_mesh as cm
 
 GOLDEN_DIR = os.path.join(os.path.dirname(__file__), "golden")
 # (file name, render arguments); regenerate with tests/data/golden/regenerate.py.

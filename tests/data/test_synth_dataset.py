@@ -3,14 +3,14 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from keras_portrait.data import STARGAN_ATTRIBUTES
+from keras_portrait.models.stargan import STARGAN_ATTRIBUTES
 from keras_portrait.data import SynthPortraits
 from keras_portrait.data import synth_portraits
 from keras_portrait.data import render_controls
 from keras_portrait.data import synth_style_pairs
 from keras_portrait.data.synth.framing import frame
-from keras_portrait.data.synth_dataset import metadata_vector
-from keras_portrait.data.synth_dataset import stargan_attribute_vector
+from keras_portrait.imaging.metadata import metadata_vector
+from keras_portrait.models.stargan.stargan_attributes import stargan_attribute_vector
 from keras_portrait.data.synth_tfds import SynthPortraitsBuilder
 from keras_portrait.data.synth_tfds import SynthPortraitsConfig
 from keras_portrait.labels import EXPRESSIONS

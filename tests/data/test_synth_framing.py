@@ -9,7 +9,7 @@ from keras_portrait.data.synth.framing import FACE_RENDER_SCALE
 from keras_portrait.data.synth.framing import frame
 from keras_portrait.data.synth.framing import framed_sample
 from keras_portrait.data.synth.framing import render_size
-from keras_portrait.face.alignment import five_point_landmarks
+from keras_portrait.imaging.alignment import five_point_landmarks
 
 SIZE = 48
 

@@ -11,7 +11,6 @@ from keras_portrait.export import FORMATS
 from keras_portrait.export import LiteRTRunner
 from keras_portrait.export import custom_operators
 from keras_portrait.export import export_generator
-from keras_portrait.export import export_mask_generator
 from keras_portrait.export import operator_names
 from keras_portrait.export import read_card
 from keras_portrait.labels import MASK_CLASSES
@@ -133,15 +132,15 @@ def test_style_encoder_file_gives_the_keras_code(gaugan, exported, portraits):
 def test_no_metadata_and_argument_checks(tmp_path):
     keras.utils.set_random_seed(1)
     gan = GauGAN(**{**TINY, "metadata_dim": 0}, seed=1)
-    cards = export_mask_generator(gan, str(tmp_path), formats="fp32", style_encoder=False)
+    cards = export_generator(gan, str(tmp_path), formats="fp32", parts=("generator",))
     assert list(cards) == ["fp32"]
     assert [i["name"] for i in cards["fp32"]["inputs"]] == ["mask", "code"]
     assert cards["fp32"]["parity_vs_keras"]["source"] == "uniform random masks, seed 0"
     assert cards["fp32"]["parity_vs_keras"]["max_abs"] <= 1 / 255 + 1e-6  # uint8: one level
     assert set(LiteRTRunner(cards["fp32"]["path"]).input_names) == {"mask", "code"}
     with pytest.raises(ValueError, match="its own size, 32"):
-        export_mask_generator(gan, str(tmp_path), image_size=64, formats="fp32")
+        export_generator(gan, str(tmp_path), image_size=64, formats="fp32")
     with pytest.raises(ValueError, match="representative_data"):
-        export_mask_generator(gan, str(tmp_path), formats="int8")
+        export_generator(gan, str(tmp_path), formats="int8")
     with pytest.raises(ValueError, match="not to a GauGAN"):
         export_generator(gan, str(tmp_path), formats="fp32", domain_names=["a"])

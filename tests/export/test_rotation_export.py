@@ -4,7 +4,7 @@ import keras
 import pytest
 
 from keras_portrait import RotationGAN
-from keras_portrait.data import synth_rotation_pairs
+from keras_portrait.models.rotation import synth_rotation_pairs
 from keras_portrait.export import custom_operators
 from keras_portrait.export import export_generator
 from keras_portrait.export import read_card

@@ -19,7 +19,7 @@ from keras_portrait.export.label_input import label_length
 from keras_portrait.export.label_input import label_vectors
 from keras_portrait.labels import EXPRESSIONS
 from keras_portrait.models import StarGAN
-from keras_portrait.networks.stargan import stargan_generator
+from keras_portrait.models.stargan.stargan_networks import stargan_generator
 
 SIZE = 32
 TINY = {"image_size": SIZE, "filters": 8, "num_blocks": 1, "discriminator_filters": 8,
@@ -28,7 +28,7 @@ TFLITE_FORMATS = [f for f in FORMATS if f != "saved_model"]
 # Bounds in [0, 1] output units, measured on this tiny StarGAN (random weights, seed 3), 24
 # calibration SynthPortraits with their expression labels, 8 held-out ones, float I/O.
 # Measured max / mean: saved_model 6.6e-7 / 1.6e-8, fp32 8.4e-6 / 6.1e-7, fp16 1.7e-3 /
-# 1.8e-4, int8_dynamic 0.058 / 0.0074, int8 0.17 / 0.021 (export_generator's docstring).
+# 1.8e-4, int8_dynamic 0.058 / 0.0074, int8 0.17 / 0.021 (export/README.md).
 MAX_ABS = {"saved_model": 1e-3, "fp32": 1e-3, "fp16": 5e-3, "int8_dynamic": 0.1, "int8": 0.25}
 MEAN_ABS = {"saved_model": 1e-4, "fp32": 1e-4, "fp16": 1e-3, "int8_dynamic": 0.015, "int8": 0.03}
 

@@ -5,16 +5,20 @@ The real BlazeFace files come from the `mediapipe` wheel (installed with --no-de
 that run them skip when it is absent.
 """
 
+import cv2
 import numpy as np
 import pytest
 
 from keras_portrait.data import SynthPortraits
 from keras_portrait.face import _mediapipe_models as mp_models
-from keras_portrait.face import canonical_mesh
+from keras_portrait.imaging import canonical_mesh
 from keras_portrait.face.detection import Face
 from keras_portrait.face.detection import detect_faces
 from keras_portrait.face.detection import detect_folder
+from keras_portrait.face.detection import detect_small_faces
+from keras_portrait.face.detection import largest_side
 from keras_portrait.face.detection import ssd_anchors
+from keras_portrait.face.detection import tile_origins
 from keras_portrait.face.detection import weighted_nms
 
 needs_mediapipe = pytest.mark.skipif(
@@ -132,6 +136,60 @@ def test_folder_skips_and_reports_a_broken_file(tmp_path, portrait):
     assert len(results[0]) == 1 and list(skipped) == [str(tmp_path / "broken.jpg")]
 
 
+def test_tile_origins_cover_with_half_overlap():
+    assert tile_origins(500, 300) == [0, 100, 200]
+    assert tile_origins(600, 300) == [0, 150, 300]
+    assert tile_origins(301, 300) == [0, 1]
+    assert tile_origins(300, 300) == [0]
+    assert tile_origins(200, 300) == [0]
+
+
+def test_largest_side():
+    keypoints = np.zeros((5, 2), np.float32)
+    faces = [Face(np.array([0, 0, 10, 30], np.float32), 0.9, keypoints),
+             Face(np.array([5, 5, 45, 15], np.float32), 0.6, keypoints)]
+    assert largest_side(faces) == 40.0
+    assert largest_side([]) == 0.0
+
+
+def small_face_scene(render, face_width=40.0, at=(300, 120)):
+    """`render` shrunk so that its face is `face_width` px wide, pasted on a 500² gradient; and
+    its true landmarks (468, 2) in the scene."""
+    truth = render["landmarks_2d"]
+    side = round(render["image"].shape[0] * face_width / np.ptp(truth[:, 0]))
+    scene = np.repeat(np.linspace(70, 170, 500).astype(np.uint8)[:, None, None], 500, axis=1)
+    scene = np.repeat(scene, 3, axis=2)
+    scene[at[1]:at[1] + side, at[0]:at[0] + side] = cv2.resize(
+        render["image"], (side, side), interpolation=cv2.INTER_AREA)
+    return scene, truth * side / render["image"].shape[0] + at
+
+
+@needs_mediapipe
+def test_a_small_face_in_a_scene_is_found(portrait):
+    scene, truth = small_face_scene(portrait)
+    # Short range alone sees the 40 px face as 10 input pixels: nothing.
+    assert detect_faces(scene, small_faces=False) == []
+    faces = detect_faces(scene)
+    assert len(faces) == 1  # the whole picture and the 9 tiles agree on one face
+    assert faces[0].score > 0.5
+    centre = (truth.min(axis=0) + truth.max(axis=0)) / 2
+    np.testing.assert_allclose(faces[0].center, centre, atol=0.15 * 40)
+    assert 0.8 * 40 < largest_side(faces) < 1.6 * 40
+    inter_ocular = np.linalg.norm(truth[33] - truth[263])
+    eye_error = np.linalg.norm(faces[0].keypoints[:2] - _eye_centres(truth), axis=1)
+    assert np.all(eye_error / inter_ocular < EYE_TOLERANCE_IOD), eye_error / inter_ocular
+    assert [face.box.tolist() for face in detect_small_faces(scene)] == [faces[0].box.tolist()]
+
+
+@needs_mediapipe
+def test_a_large_face_never_reaches_the_small_face_search(portrait):
+    def signature(faces):
+        return [(face.box.tolist(), face.score) for face in faces]
+
+    assert signature(detect_faces(portrait["image"])) == signature(
+        detect_faces(portrait["image"], small_faces=False))
+
+
 def test_unknown_detector_is_rejected(portrait):
     with pytest.raises(ValueError, match="mediapipe"):
         detect_faces(portrait["image"], detector="haar")
@@ -142,7 +200,7 @@ def test_model_path_names_the_install_command():
         mp_models.model_path("no_such_package_kp", "a/b.tflite", "pip install no-such-package")
     with pytest.raises(FileNotFoundError, match="has no file"):
         mp_models.model_path("keras_portrait", "face/no_such_model.tflite")
-    path = mp_models.model_path("keras_portrait", "face/assets/canonical_face_model.npz")
+    path = mp_models.model_path("keras_portrait", "imaging/assets/canonical_face_model.npz")
     assert path.endswith("canonical_face_model.npz")
 
 

@@ -120,3 +120,15 @@ def test_real_network_separates_identities(real_embedder):
     assert cosine[0, 1] > 0.7
     different = [cosine[0, 2], cosine[0, 3], cosine[1, 2], cosine[1, 3], cosine[2, 3]]
     assert max(different) < 0.4, different
+
+
+def test_crop_box_reads_the_box_alone(tmp_path):
+    path = _write_stand_in_graph(tmp_path / "stand_in.pb")
+    images = np.random.default_rng(2).uniform(-1, 1, (2, 40, 40, 3)).astype("float32")
+    boxed = load_facenet(path, crop_box=(0.25, 0.1, 0.75, 0.9))
+    # 40 px: rows 10-30, columns 4-36.
+    np.testing.assert_allclose(boxed(images).numpy(), load_facenet(path)(images[:, 10:30, 4:36]),
+                               atol=1e-6)
+    assert FaceNetEmbedder.from_config(boxed.get_config()).crop_box == (0.25, 0.1, 0.75, 0.9)
+    with pytest.raises(ValueError, match="crop_box"):
+        load_facenet(path, crop_box=(0.5, 0.1, 0.4, 0.9))

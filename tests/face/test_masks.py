@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from keras_portrait.data import SynthPortraits
-from keras_portrait.face import canonical_mesh as cm
+from keras_portrait.imaging import canonical_mesh as cm
 from keras_portrait.face import segmentation
 from keras_portrait.face.masks import face_mask
 from keras_portrait.face.masks import face_parts

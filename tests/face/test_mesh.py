@@ -9,10 +9,10 @@ from scipy import ndimage
 
 from keras_portrait.data import SynthPortraits
 from keras_portrait.data import render_controls
-from keras_portrait.face import canonical_mesh as cm
+from keras_portrait.imaging import canonical_mesh as cm
 from keras_portrait.face import mesh as head_mesh
 from keras_portrait.face.pose import rotation_matrix
-from keras_portrait.face.raster import rasterize
+from keras_portrait.imaging.raster import rasterize
 
 SIZE = 128
 SCALE = 5.0

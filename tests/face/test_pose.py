@@ -10,8 +10,8 @@ import pytest
 
 from keras_portrait.data import SynthPortraits
 from keras_portrait.data.synth.scene import rotation_matrix as render_rotation
-from keras_portrait.face import canonical_mesh as cm
-from keras_portrait.face.alignment import five_point_landmarks
+from keras_portrait.imaging import canonical_mesh as cm
+from keras_portrait.imaging.alignment import five_point_landmarks
 from keras_portrait.face.pose import (
     HeadPose, draw_pose_axes, euler_angles, head_pose, pose_axes, rotation_matrix)
 

@@ -8,6 +8,9 @@ import pytest
 from keras_portrait import cli
 from keras_portrait.data import SynthPortraits
 from keras_portrait.data import labeled
+from keras_portrait.face import prepare
+from keras_portrait.face.detection import Face
+from keras_portrait.face.prepare import face_meshes
 from keras_portrait.face.prepare import prepare_folder
 
 pytest.importorskip("ai_edge_litert")
@@ -99,3 +102,48 @@ def test_prepare_resumes_after_an_interruption(tmp_path, capsys):
     # a.png was finished before the interruption, so it was not redone: its crop stays removed.
     assert not (dst / "images" / "a.png").exists()
     assert (dst / "images" / "sub" / "b.png").exists() and not (dst / "masks").exists()
+
+
+def _fake_face(side):
+    return Face(np.array([0, 0, side, side], np.float32), 0.9, np.zeros((5, 2), np.float32))
+
+
+def test_face_meshes_takes_the_largest_face_the_landmark_model_accepts(monkeypatch):
+    big, middle, small = _fake_face(90), _fake_face(60), _fake_face(30)
+    meshes = {90: None, 60: np.ones((468, 3), np.float32), 30: np.zeros((468, 3), np.float32)}
+    asked = []
+
+    def fake_landmarks(image, face):
+        asked.append(face.width)
+        return meshes[face.width]
+
+    monkeypatch.setattr(prepare, "face_landmarks", fake_landmarks)
+    monkeypatch.setattr(prepare, "detect_faces", lambda image, **kwargs: [big, middle, small])
+    image = np.zeros((8, 8, 3), np.uint8)
+    [(face, points)] = face_meshes(image)
+    assert face is middle and points is meshes[60]
+    assert asked == [90, 60]  # the smaller face is never measured
+    found = face_meshes(image, all_faces=True)
+    assert [(f, p) for f, p in found] == [(big, None), (middle, meshes[60]), (small, meshes[30])]
+    meshes[60] = meshes[30] = None
+    assert face_meshes(image) == [(big, None)]  # all rejected: the largest, reported
+    monkeypatch.setattr(prepare, "detect_faces", lambda image, **kwargs: [])
+    assert face_meshes(image) == []
+
+
+def test_prepare_crops_a_small_face_of_a_scene(tmp_path):
+    render = SynthPortraits(seed=3).render(identity=2, yaw=10.0, style="painting", size=256)
+    side = round(256 * 40 / np.ptp(render["landmarks_2d"][:, 0]))  # a 40 px wide face
+    scene = np.full((500, 500, 3), 120, np.uint8)
+    scene[200:200 + side, 150:150 + side] = cv2.resize(render["image"], (side, side),
+                                                       interpolation=cv2.INTER_AREA)
+    (tmp_path / "src").mkdir()
+    cv2.imwrite(str(tmp_path / "src" / "scene.png"), scene[:, :, ::-1])
+    report = prepare_folder(str(tmp_path / "src"), str(tmp_path / "dst"), size=64, masks=False,
+                            progress=False)
+    assert report["crops"] == 1 and report["skipped"] == []
+    with open(tmp_path / "dst" / "labels.json") as f:
+        [record] = json.load(f)
+    box = np.array(record["box"])
+    assert np.all(box[:2] >= [150, 200]) and np.all(box[2:] <= [150 + side, 200 + side])
+    assert abs(record["pose"][0] - 10.0) < 15 and abs(record["pose"][2]) < 5

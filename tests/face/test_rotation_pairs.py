@@ -10,7 +10,7 @@ import pytest
 
 from keras_portrait import cli
 from keras_portrait.data import SynthPortraits
-from keras_portrait.data import rotation_pairs
+from keras_portrait.models.rotation import rotation_pairs
 from keras_portrait.face.rotation_pairs import draw_turn
 from keras_portrait.face.rotation_pairs import make_rotation_pairs
 

@@ -11,7 +11,7 @@ from keras_portrait.models.callbacks import NonFiniteLossError
 from keras_portrait.models.callbacks import NonFiniteLossGuard
 from keras_portrait.models.callbacks import SampleGrid
 from keras_portrait.models.callbacks import non_finite
-from keras_portrait.networks.dcgan import dcgan_generator
+from keras_portrait.models.dcgan.dcgan_networks import dcgan_generator
 
 SIZE = 16
 

@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from keras_portrait import labels
-from keras_portrait.face import canonical_mesh as cm
+from keras_portrait.imaging import canonical_mesh as cm
 from keras_portrait.data.synth import head as hd
 from keras_portrait.data.synth.mesh_parts import smoothstep
 

@@ -10,7 +10,7 @@ import functools
 import cv2
 import numpy as np
 
-from keras_portrait.face import canonical_mesh as cm
+from keras_portrait.imaging import canonical_mesh as cm
 
 RESOLUTION = 0.04  # cm per map pixel
 X0, Y0 = -8.6, -10.6

@@ -12,9 +12,9 @@ import numpy as np
 
 from keras_portrait.data.synth.renderer import MAX_SIZE
 from keras_portrait.data.synth.renderer import MIN_SIZE
-from keras_portrait.face.alignment import align
-from keras_portrait.face.alignment import transform_points
-from keras_portrait.face.alignment import warp_to_crop
+from keras_portrait.imaging.alignment import align
+from keras_portrait.imaging.alignment import transform_points
+from keras_portrait.imaging.alignment import warp_to_crop
 
 FRAMINGS = ("portrait", "face")
 FACE_TEMPLATE = "tight"

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from keras_portrait.face import canonical_mesh as cm
+from keras_portrait.imaging import canonical_mesh as cm
 from keras_portrait.data.synth import mesh_parts as mp
 
 # Head ellipsoid (skull) in the canonical frame.

@@ -10,6 +10,8 @@ import functools
 
 import numpy as np
 
+from keras_portrait.labels import AGE_RANGE  # noqa: F401  (re-exported)
+
 HAIR_COLORS = ("black", "dark_brown", "brown", "auburn", "red", "blonde", "platinum", "grey",
                "white")
 HAIR_RGB = {
@@ -38,7 +40,6 @@ _SKIN_RAMP = np.array([
     (0.96, 0.80, 0.70), (0.90, 0.70, 0.58), (0.80, 0.58, 0.44), (0.66, 0.45, 0.31),
     (0.50, 0.33, 0.22), (0.34, 0.22, 0.15),
 ])
-AGE_RANGE = (18.0, 80.0)
 
 
 def _pick(values, probabilities, u):

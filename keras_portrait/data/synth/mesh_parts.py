@@ -1,6 +1,6 @@
 """Small mesh builders shared by the head, hair and glasses geometry of SynthPortraits.
 
-All coordinates are the canonical head frame of `keras_portrait.face.canonical_mesh`: centimetres,
+All coordinates are the canonical head frame of `keras_portrait.imaging.canonical_mesh`: centimetres,
 x toward the subject's left, y up, z toward the viewer.
 """
 

@@ -5,7 +5,7 @@ import functools
 import numpy as np
 
 from keras_portrait import labels
-from keras_portrait.face import canonical_mesh as cm
+from keras_portrait.imaging import canonical_mesh as cm
 from keras_portrait.data.synth import background as bg
 from keras_portrait.data.synth import expressions as ex
 from keras_portrait.data.synth import identity as idt

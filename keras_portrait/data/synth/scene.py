@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 
-from keras_portrait.face import canonical_mesh as cm
-from keras_portrait.face.raster import rasterize, interpolate
+from keras_portrait.imaging import canonical_mesh as cm
+from keras_portrait.imaging.raster import rasterize, interpolate
 from keras_portrait.data.synth import background as bg
 from keras_portrait.data.synth import compositing
 from keras_portrait.data.synth import expressions as ex

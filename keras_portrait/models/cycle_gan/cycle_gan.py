@@ -1,26 +1,27 @@
 """CycleGAN: unpaired translation between two image domains (photo ↔ portrait style)."""
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from keras_portrait import losses
 from keras_portrait.grids import image_grid
-from keras_portrait.grids import to_uint8
+from keras_portrait.layers.diff_augment import diff_augment
+from keras_portrait.layers.diff_augment import num_draws
+from keras_portrait.layers.diff_augment import parse_policy
 from keras_portrait.models.base_gan import BaseGAN
-from keras_portrait.models.base_gan import unpack_pair
-from keras_portrait.models.base_gan import check_callable
+from keras_portrait.models.base_gan import batched_uint8
 from keras_portrait.models.base_gan import check_loss_weights
+from keras_portrait.models.base_gan import unpack_pair
 from keras_portrait.models.cycle_gan.image_pool import ImagePool
-from keras_portrait.models.sample_images import SampleImagesMixin
-from keras_portrait.models.sample_images import Unsaved
+from keras_portrait.models.identity_term import IdentityTermMixin
+from keras_portrait.models.sample_images import SampleBatchMixin
 from keras_portrait.networks.patch_gan import patch_gan_discriminator
 from keras_portrait.networks.resnet_generator import resnet_generator
 
 
 @keras.saving.register_keras_serializable(package="keras_portrait")
-class CycleGAN(SampleImagesMixin, BaseGAN):
+class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
     """Two generators translate A → B and B → A, each judged by a PatchGAN of its target domain.
 
     Trains with `fit` on `(images_a, images_b)` batches in [-1, 1], unpaired
@@ -34,13 +35,16 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
 
     The identity-aware term (`identity_weight` > 0, logged as `identity_loss`) keeps the sitter
     recognisable: it adds `λ_p · (‖E(a) − E(G(a))‖² + ‖E(b) − E(F(b))‖²)`, batch means of
-    squared Euclidean distances between embeddings by `identity_embedder` E, a callable from images in [-1, 1] to
-    `(batch, ...)` embeddings (a face-recognition network, frozen). Only the generators are
-    updated by it. The embedder is never saved with the model, neither in its config nor in
-    its weights (it is an external, often large, frozen network; keeping it out also keeps the
-    weight files of models with and without it interchangeable): after loading a model that
-    trains with the term, pass it again with `set_identity_embedder`. Training with
-    `identity_weight` > 0 and no embedder raises an error.
+    squared Euclidean distances between embeddings by `identity_embedder` E, a callable from
+    images in [-1, 1] to `(batch, ...)` embeddings (a face-recognition network, frozen). Only
+    the generators are updated by it. The embedder is never saved with the model
+    (`IdentityTermMixin`): after loading a model that trains with the term, pass it again with
+    `set_identity_embedder`. Training with `identity_weight` > 0 and no embedder raises an
+    error.
+
+    `fit(validation_data=...)` reports every logged loss on the validation data (`val_...`,
+    see `BaseGAN.test_step`); there the discriminators judge the batch's own fakes (the pools
+    are neither queried nor filled).
 
     Under `tf.distribute` strategies every loss, random draw and the image pools are those of
     one device on the global batch (see `ImagePool` for the pools), so a distributed run
@@ -64,7 +68,12 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
             `resnet_generator(filters, num_blocks)`.
         discriminator_a, discriminator_b: keras.Model or None. Discriminators of domains A and
             B to use instead of `patch_gan_discriminator(discriminator_filters)`.
-        seed: int or None. Seed of the pools' random draws.
+        augment: str. A DiffAugment policy, e.g. `"color,translation,cutout"`: the
+            discriminators see every real and generated image through the same random
+            differentiable augmentation (`keras_portrait.layers.diff_augment`), in their update
+            and in the generators'; for small datasets (hundreds of paintings). `""` (the
+            paper): none. Defaults to `""`.
+        seed: int or None. Seed of the pools' and the augmentation's random draws.
 
     Reference:
         Zhu et al., "Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial
@@ -77,6 +86,9 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
         "identity_mapping_loss", "identity_loss",
     )
     NETWORK_ARGS = ("generator_a2b", "generator_b2a", "discriminator_a", "discriminator_b")
+    GENERATORS = ("generator_a2b", "generator_b2a")
+    DISCRIMINATORS = ("discriminator_a", "discriminator_b")
+    OPTIMIZERS = ({"learning_rate": 2e-4, "beta_1": 0.5},) * 2
 
     def __init__(
         self,
@@ -92,6 +104,7 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
         generator_b2a=None,
         discriminator_a=None,
         discriminator_b=None,
+        augment="",
         seed=None,
         **kwargs,
     ):
@@ -102,7 +115,7 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
             identity_mapping_ratio=identity_mapping_ratio,
             identity_weight=identity_weight,
         )
-        check_callable("identity_embedder", identity_embedder, "images → embeddings")
+        self.init_identity_term(identity_embedder)
         self.filters = filters
         self.num_blocks = num_blocks
         self.discriminator_filters = discriminator_filters
@@ -110,6 +123,7 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
         self.identity_mapping_ratio = identity_mapping_ratio
         self.pool_size = pool_size
         self.identity_weight = identity_weight
+        self.augment = ",".join(parse_policy(augment))
         self.generator_a2b = generator_a2b or resnet_generator(
             filters, num_blocks, name="generator_a2b"
         )
@@ -125,8 +139,6 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
         # pool_a keeps fakes of domain A (made by generator_b2a) for discriminator_a.
         self.pool_a = ImagePool(pool_size, name="pool_a")
         self.pool_b = ImagePool(pool_size, name="pool_b")
-        self._embedder = Unsaved(identity_embedder)
-        self._sample_images = Unsaved()
         # The networks are built functional models; the pools build themselves (see `call`).
         self.built = True
 
@@ -135,20 +147,6 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
         for pool in (self.pool_a, self.pool_b):
             if not pool.built:
                 pool.build(images_shape)
-
-    @property
-    def generators(self):
-        return [self.generator_a2b, self.generator_b2a]
-
-    @property
-    def discriminators(self):
-        return [self.discriminator_a, self.discriminator_b]
-
-    def default_optimizers(self):
-        return (
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-        )
 
     def compile(self, g_optimizer=None, d_optimizer=None, jit_compile="auto", **kwargs):
         """Sets the optimizers (Adam(2e-4, β1=0.5) each when None) and XLA.
@@ -165,9 +163,11 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
         """
         super().compile(g_optimizer, d_optimizer, jit_compile=jit_compile, **kwargs)
 
-    def external_networks(self):
-        embedder = self._embedder.value
-        return [embedder] if embedder is not None and self.identity_weight > 0 else []
+    def unused_losses(self):
+        return tuple(name for name, weight in (("identity_loss", self.identity_weight),
+                                               ("identity_mapping_loss",
+                                                self.identity_mapping_ratio))
+                     if weight == 0)
 
     def call(self, images, training=False):
         if not self.pool_a.built and None not in tuple(images.shape)[1:]:
@@ -187,13 +187,6 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
                 self.build_pools(shape)
         return super().fit(x, *args, **kwargs)
 
-    def set_identity_embedder(self, embedder):
-        """Sets (or clears, with None) the embedder of the identity-aware term."""
-        if embedder is not None and not callable(embedder):
-            raise ValueError(f"`embedder` must be callable. Received: {type(embedder).__name__}")
-        self._embedder.value = embedder
-        self.refresh_jit_compile()
-
     # --- the algorithm ------------------------------------------------------------------------
     def train_step(self, batch):
         fakes = self.generator_step(batch)
@@ -205,8 +198,9 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
         fake_b = self.generator_a2b(real_a, training=True)
         fake_a = self.generator_b2a(real_b, training=True)
         adversarial = losses.lsgan_generator_loss(
-            self.discriminator_b(fake_b, training=True)
-        ) + losses.lsgan_generator_loss(self.discriminator_a(fake_a, training=True))
+            self.discriminator_b(self.augmented(fake_b), training=True)
+        ) + losses.lsgan_generator_loss(
+            self.discriminator_a(self.augmented(fake_a), training=True))
         cycle = self.cycle_weight * (
             losses.l1_loss(real_a, self.generator_b2a(fake_b, training=True))
             + losses.l1_loss(real_b, self.generator_a2b(fake_a, training=True))
@@ -217,11 +211,7 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
                 losses.l1_loss(real_b, self.generator_a2b(real_b, training=True))
                 + losses.l1_loss(real_a, self.generator_b2a(real_a, training=True))
             )
-        identity = ops.zeros((), "float32")
-        if self.identity_weight > 0:
-            identity = self.identity_weight * (
-                self.embedding_distance(real_a, fake_b) + self.embedding_distance(real_b, fake_a)
-            )
+        identity = self.identity_loss((real_a, fake_b), (real_b, fake_a))
         total = adversarial + cycle + mapping + identity
         logged = {
             "g_loss": total,
@@ -232,28 +222,24 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
         }
         return total, logged, (fake_a, fake_b)
 
-    def embedding_distance(self, real, fake):
-        """Batch mean of `‖E(real) − E(fake)‖²`, E the identity embedder (kept fixed)."""
-        embedder = self._embedder.value
-        if embedder is None:
-            raise ValueError(
-                f"identity_weight={self.identity_weight} needs an identity embedder: "
-                "pass `identity_embedder=` or call `set_identity_embedder()` (it is not saved "
-                "with the model)."
-            )
-        return losses.embedding_distance(embedder, real, fake)
-
     def discriminator_loss(self, real_a, real_b, fake_a, fake_b):
         """Both discriminators' losses, halved (the reference slows D relative to G)."""
         loss_a = 0.5 * losses.lsgan_discriminator_loss(
-            self.discriminator_a(real_a, training=True),
-            self.discriminator_a(fake_a, training=True),
+            self.discriminator_a(self.augmented(real_a), training=True),
+            self.discriminator_a(self.augmented(fake_a), training=True),
         )
         loss_b = 0.5 * losses.lsgan_discriminator_loss(
-            self.discriminator_b(real_b, training=True),
-            self.discriminator_b(fake_b, training=True),
+            self.discriminator_b(self.augmented(real_b), training=True),
+            self.discriminator_b(self.augmented(fake_b), training=True),
         )
         return loss_a + loss_b, {"d_loss_a": loss_a, "d_loss_b": loss_b}
+
+    def augmented(self, images):
+        """`images` through the DiffAugment policy `augment` (fresh draws), or as they are."""
+        if not self.augment:
+            return images
+        draws = self.uniform(tf.shape(images)[0], (num_draws(self.augment),))
+        return diff_augment(images, self.augment, draws)
 
     def generator_step(self, batch):
         """One update of both generators; returns the fakes they made before it."""
@@ -275,6 +261,14 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
         self.apply_gradients(tape, loss, self.discriminators, self.d_optimizer)
         self.track(**logged)
 
+    def validation_losses(self, batch):
+        """The generators' losses on `batch`, then the discriminators' on its real images and
+        on the fakes just made (no pool), as the sub-steps compute them."""
+        real_a, real_b = _domains(batch)
+        _, logged, (fake_a, fake_b) = self.generator_loss(real_a, real_b)
+        _, d_logged = self.discriminator_loss(real_a, real_b, fake_a, fake_b)
+        return {**logged, **d_logged}
+
     # --- inference ----------------------------------------------------------------------------
     def translate(self, images, direction="a2b", batch_size=64):
         """uint8 translations (N, H, W, 3) of images in [-1, 1], `direction` "a2b" or "b2a"."""
@@ -283,24 +277,18 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
             raise ValueError(
                 f"`direction` must be one of {sorted(generators)}. Received: {direction!r}"
             )
-        images = ops.convert_to_tensor(images, "float32")
-        total = int(ops.shape(images)[0])
-        outputs = [
-            to_uint8(generators[direction](images[start : start + batch_size], training=False))
-            for start in range(0, total, batch_size)
-        ]
-        return np.concatenate(outputs, axis=0)
+        generator = generators[direction]
+        return batched_uint8(lambda x: generator(x, training=False),
+                             ops.convert_to_tensor(images, "float32"), batch_size)
 
     def sample_grid(self, inputs, batch_size=64):
         """A uint8 grid, one row per input: input | translation A → B | back to A."""
-        inputs = ops.convert_to_tensor(inputs, "float32")
-        rows = []
-        for start in range(0, int(ops.shape(inputs)[0]), batch_size):
-            real = inputs[start : start + batch_size]
+
+        def row(real):
             fake = self.generator_a2b(real, training=False)
-            back = self.generator_b2a(fake, training=False)
-            rows.append(np.stack([to_uint8(real), to_uint8(fake), to_uint8(back)], axis=1))
-        rows = np.concatenate(rows, axis=0)
+            return ops.stack([real, fake, self.generator_b2a(fake, training=False)], axis=1)
+
+        rows = batched_uint8(row, ops.convert_to_tensor(inputs, "float32"), batch_size)
         return image_grid(rows.reshape(-1, *rows.shape[2:]), columns=3)
 
     # --- serialization ------------------------------------------------------------------------
@@ -316,6 +304,7 @@ class CycleGAN(SampleImagesMixin, BaseGAN):
             "identity_mapping_ratio": self.identity_mapping_ratio,
             "pool_size": self.pool_size,
             "identity_weight": self.identity_weight,
+            "augment": self.augment,
         }
 
 

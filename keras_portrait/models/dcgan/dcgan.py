@@ -1,16 +1,15 @@
 """DCGAN: portraits from noise (Radford et al.), the first family of keras_portrait."""
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from keras_portrait import losses
-from keras_portrait.grids import to_uint8
 from keras_portrait.models.base_gan import BaseGAN
-from keras_portrait.networks.dcgan import dcgan_discriminator
-from keras_portrait.networks.dcgan import dcgan_generator
-from keras_portrait.networks.dcgan import portrait80_discriminator
-from keras_portrait.networks.dcgan import portrait80_generator
+from keras_portrait.models.base_gan import batched_uint8
+from keras_portrait.models.dcgan.dcgan_networks import dcgan_discriminator
+from keras_portrait.models.dcgan.dcgan_networks import dcgan_generator
+from keras_portrait.models.dcgan.dcgan_networks import portrait80_discriminator
+from keras_portrait.models.dcgan.dcgan_networks import portrait80_generator
 
 
 @keras.saving.register_keras_serializable(package="keras_portrait")
@@ -36,6 +35,9 @@ class DCGAN(BaseGAN):
 
     LOSS_NAMES = ("d_loss", "g_loss")
     NETWORK_ARGS = ("generator", "discriminator")
+    GENERATORS = ("generator",)
+    DISCRIMINATORS = ("discriminator",)
+    OPTIMIZERS = ({"learning_rate": 2e-4, "beta_1": 0.5},) * 2
     PRESETS = {
         # The face-rotation seed's 80×80 portrait networks (networks/dcgan.py).
         "portrait80": (portrait80_generator, portrait80_discriminator),
@@ -83,20 +85,6 @@ class DCGAN(BaseGAN):
             **kwargs,
         )
 
-    @property
-    def generators(self):
-        return [self.generator]
-
-    @property
-    def discriminators(self):
-        return [self.discriminator]
-
-    def default_optimizers(self):
-        return (
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-        )
-
     def call(self, latents, training=False):
         return self.generator(latents, training=training)
 
@@ -110,10 +98,13 @@ class DCGAN(BaseGAN):
     def generator_loss(self, fake_logits):
         return losses.nonsaturating_generator_loss(fake_logits)
 
+    def fake_images(self, count):
+        """The generator's images (training mode) of `count` fresh latents of the seed."""
+        return self.generator(self.normal(count, (self.latent_dim,)), training=True)
+
     def discriminator_step(self, batch):
         real = _images(batch)
-        latents = self.normal(tf.shape(real)[0], (self.latent_dim,))
-        fake = self.generator(latents, training=True)
+        fake = self.fake_images(tf.shape(real)[0])
         with tf.GradientTape() as tape:
             loss, logged = self.discriminator_loss(real, fake)
         self.apply_gradients(tape, loss, self.discriminators, self.d_optimizer)
@@ -121,12 +112,19 @@ class DCGAN(BaseGAN):
 
     def generator_step(self, batch):
         real = _images(batch)
-        latents = self.normal(tf.shape(real)[0], (self.latent_dim,))
         with tf.GradientTape() as tape:
-            fake = self.generator(latents, training=True)
+            fake = self.fake_images(tf.shape(real)[0])
             loss = self.generator_loss(self.discriminator(fake, training=True))
         self.apply_gradients(tape, loss, self.generators, self.g_optimizer)
         self.track(g_loss=loss)
+
+    def validation_losses(self, batch):
+        """The discriminator's losses on `batch` and fresh fakes, then the generator's on
+        other fresh fakes, as the sub-steps compute them (see `BaseGAN.test_step`)."""
+        real = _images(batch)
+        _, logged = self.discriminator_loss(real, self.fake_images(tf.shape(real)[0]))
+        fake = self.fake_images(tf.shape(real)[0])
+        return {**logged, "g_loss": self.generator_loss(self.discriminator(fake, training=True))}
 
     # --- inference ----------------------------------------------------------------------------
     def sample_inputs(self, n, seed=None):
@@ -136,12 +134,8 @@ class DCGAN(BaseGAN):
 
     def generate(self, n, seed=None, batch_size=64):
         """`n` uint8 images (n, H, W, 3). With `seed`, the same images on every call."""
-        latents = self.sample_inputs(n, seed)
-        images = [
-            to_uint8(self.generator(latents[start : start + batch_size], training=False))
-            for start in range(0, n, batch_size)
-        ]
-        return np.concatenate(images, axis=0)
+        return batched_uint8(lambda latents: self.generator(latents, training=False),
+                             self.sample_inputs(n, seed), batch_size)
 
     def get_config(self):
         return {

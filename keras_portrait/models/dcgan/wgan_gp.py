@@ -28,6 +28,7 @@ class WGANGP(DCGAN):
     """
 
     LOSS_NAMES = ("d_loss", "g_loss", "gp")
+    OPTIMIZERS = ({"learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9},) * 2
     DISCRIMINATOR_NORM = "none"
 
     def __init__(
@@ -53,12 +54,6 @@ class WGANGP(DCGAN):
             **kwargs,
         )
         self.gradient_penalty_weight = gradient_penalty_weight
-
-    def default_optimizers(self):
-        return (
-            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
-            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
-        )
 
     def discriminator_loss(self, real, fake):
         critic = self.discriminator

@@ -10,17 +10,19 @@ from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 from keras_portrait.labels import MASK_CLASSES
 from keras_portrait.models.base_gan import BaseGAN
+from keras_portrait.models.base_gan import batched_uint8
 from keras_portrait.models.base_gan import check_callable
 from keras_portrait.models.base_gan import check_loss_weights
 from keras_portrait.models.multiscale import discriminator_hinge_loss
 from keras_portrait.models.multiscale import generator_hinge_and_matching
 from keras_portrait.models.multiscale import generator_hinge_loss
 from keras_portrait.models.multiscale import split_scales
+from keras_portrait.models.sample_images import SampleBatchMixin
 from keras_portrait.models.sample_images import Unsaved
-from keras_portrait.networks.spade import metadata_critic
-from keras_portrait.networks.spade import multiscale_discriminator
-from keras_portrait.networks.spade import spade_generator
-from keras_portrait.networks.spade import style_encoder
+from keras_portrait.models.gaugan.gaugan_networks import metadata_critic
+from keras_portrait.networks.multiscale_discriminator import multiscale_discriminator
+from keras_portrait.models.gaugan.gaugan_networks import spade_generator
+from keras_portrait.models.gaugan.gaugan_networks import style_encoder
 
 
 # One colour per class of MASK_CLASSES, for sample sheets.
@@ -37,7 +39,7 @@ def colorize_mask(mask):
 
 
 @keras.saving.register_keras_serializable(package="keras_portrait")
-class GauGAN(BaseGAN):
+class GauGAN(SampleBatchMixin, BaseGAN):
     """Semantic image synthesis with SPADE, conditioned on global metadata, after Park et al.
 
     Trains with `fit` on `{"image", "mask", "metadata"}` batches: images in [-1, 1], masks of
@@ -125,6 +127,10 @@ class GauGAN(BaseGAN):
         "kl_loss", "perceptual_loss", "g_metadata_loss", "edit_l1_loss",
     )
     NETWORK_ARGS = ("generator", "encoder", "discriminator", "critic")
+    GENERATORS = ("generator", "encoder")
+    DISCRIMINATORS = ("discriminator", "critic")  # no critic without metadata control
+    OPTIMIZERS = ({"learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.999},
+                  {"learning_rate": 4e-4, "beta_1": 0.0, "beta_2": 0.999})
 
     def __init__(
         self,
@@ -200,22 +206,7 @@ class GauGAN(BaseGAN):
         elif critic is not None:
             raise ValueError("`critic` is used only with metadata and `metadata_weight` > 0.")
         self._perceptual = Unsaved(perceptual_network)
-        self._sample_batch = Unsaved()
         self.built = True
-
-    @property
-    def generators(self):
-        return [self.generator, self.encoder]
-
-    @property
-    def discriminators(self):
-        return [self.discriminator] + ([self.critic] if self.critic is not None else [])
-
-    def default_optimizers(self):
-        return (
-            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.999),
-            keras.optimizers.Adam(4e-4, beta_1=0.0, beta_2=0.999),
-        )
 
     def external_networks(self):
         network = self._perceptual.value
@@ -337,13 +328,16 @@ class GauGAN(BaseGAN):
             total = total + weight * losses.l1_loss(ops.stop_gradient(real), fake)
         return total
 
+    def reconstructions(self, images, masks_one_hot, metadata):
+        """G's images (training mode) of the masks with a reparameterized code of `images`."""
+        code, _, _ = self.encode(images)
+        return self.generator(self.generator_inputs(masks_one_hot, code, metadata),
+                              training=True)
+
     def discriminator_step(self, batch):
         images, masks, metadata = _unpack(batch)
         masks_one_hot = self.one_hot(masks)
-        code, _, _ = self.encode(images)
-        fakes = tf.stop_gradient(self.generator(
-            self.generator_inputs(masks_one_hot, code, metadata), training=True
-        ))
+        fakes = tf.stop_gradient(self.reconstructions(images, masks_one_hot, metadata))
         with tf.GradientTape() as tape:
             loss, logged = self.discriminator_loss(images, masks_one_hot, fakes, metadata)
         self.apply_gradients(tape, loss, self.discriminators, self.d_optimizer)
@@ -355,6 +349,16 @@ class GauGAN(BaseGAN):
             loss, logged = self.generator_loss(images, self.one_hot(masks), metadata)
         self.apply_gradients(tape, loss, self.generators, self.g_optimizer)
         self.track(**logged)
+
+    def validation_losses(self, batch):
+        """The discriminator's (and critic's) losses on `batch` and its reconstructions, then
+        the generator's and encoder's, as the sub-steps compute them."""
+        images, masks, metadata = _unpack(batch)
+        masks_one_hot = self.one_hot(masks)
+        fakes = self.reconstructions(images, masks_one_hot, metadata)
+        _, logged = self.discriminator_loss(images, masks_one_hot, fakes, metadata)
+        _, g_logged = self.generator_loss(images, masks_one_hot, metadata)
+        return {**logged, **g_logged}
 
     # --- inference ----------------------------------------------------------------------------
     def style_codes(self, style_images=None, count=None, seed=None):
@@ -393,29 +397,18 @@ class GauGAN(BaseGAN):
             codes = np.broadcast_to(self.style_codes(style_images), (count, self.code_dim))
         else:
             codes = self.style_codes(count=count, seed=seed)
-        outputs = []
-        for start in range(0, count, batch_size):
-            part = slice(start, start + batch_size)
-            inputs = self.generator_inputs(
-                self.one_hot(masks[part]), np.ascontiguousarray(codes[part]), metadata[part]
-            )
-            outputs.append(to_uint8(self.generator(inputs, training=False)))
-        return np.concatenate(outputs, axis=0)
+        return batched_uint8(self._synthesize_batch, [masks, codes, metadata], batch_size)
 
-    def set_sample_batch(self, batch):
-        """Fixes the `{"image", "mask", "metadata"}` examples that sample sheets show."""
+    def _synthesize_batch(self, masks, codes, metadata):
+        inputs = self.generator_inputs(self.one_hot(masks), np.ascontiguousarray(codes), metadata)
+        return self.generator(inputs, training=False)
+
+    def sample_examples(self, batch):
+        """The `{"image", "mask", "metadata"}` arrays of `batch`, which sample sheets show
+        (`set_sample_batch`)."""
         images, masks, metadata = (np.asarray(v) for v in _unpack(batch))
-        self._sample_batch.value = {"image": images.astype(np.float32), "mask": masks,
-                                    "metadata": metadata.astype(np.float32)}
-
-    def sample_inputs(self, n, seed=None):
-        """The first `n` examples set by `set_sample_batch` (a dict; `seed` is unused)."""
-        if self._sample_batch.value is None:
-            raise ValueError(
-                "GauGAN.sample_inputs needs real examples: call "
-                "`model.set_sample_batch(batch)` first (e.g. a batch of the training data)."
-            )
-        return {key: value[:n] for key, value in self._sample_batch.value.items()}
+        return {"image": images.astype(np.float32), "mask": masks,
+                "metadata": metadata.astype(np.float32)}
 
     def sample_grid(self, inputs, batch_size=32):
         """A uint8 grid, one row per example: mask | real image | synthesized with the real

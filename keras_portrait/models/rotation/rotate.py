@@ -4,9 +4,9 @@ import dataclasses
 
 import numpy as np
 
-from keras_portrait.face.alignment import align
-from keras_portrait.face.alignment import paste_back
-from keras_portrait.face.image_input import as_rgb8
+from keras_portrait.imaging.alignment import align
+from keras_portrait.imaging.alignment import paste_back
+from keras_portrait.imaging.image_input import as_rgb8
 from keras_portrait.face.landmarks import landmarks as find_landmarks
 from keras_portrait.face.mesh import fit_head
 from keras_portrait.face.mesh import rotate_render

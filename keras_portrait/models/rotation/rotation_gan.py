@@ -10,28 +10,29 @@ from keras_portrait import losses
 from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 from keras_portrait.models.base_gan import BaseGAN
-from keras_portrait.models.base_gan import check_callable
+from keras_portrait.models.base_gan import batched_uint8
 from keras_portrait.models.base_gan import check_loss_weights
+from keras_portrait.models.identity_term import IdentityTermMixin
 from keras_portrait.models.multiscale import discriminator_hinge_loss
 from keras_portrait.models.multiscale import generator_hinge_and_matching
 from keras_portrait.models.multiscale import split_scales
-from keras_portrait.models.sample_images import Unsaved
-from keras_portrait.networks.rotation import render_generator
-from keras_portrait.networks.spade import multiscale_discriminator
+from keras_portrait.models.sample_images import SampleBatchMixin
+from keras_portrait.models.rotation.rotation_networks import render_generator
+from keras_portrait.networks.multiscale_discriminator import multiscale_discriminator
 
 # Colour of the holes in sample sheets.
 HOLE_COLOR = np.array([255, 0, 255], np.uint8)
 
 
 @keras.saving.register_keras_serializable(package="keras_portrait")
-class RotationGAN(BaseGAN):
+class RotationGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
     """Face rotation by rendering and cleaning, after Rotate-and-Render (Zhou et al.).
 
     A portrait's head is fitted with a 3D mesh textured by the portrait itself, turned and
     rendered (`keras_portrait.face.rotate_render`): the render is geometrically right but has
     holes where unseen parts came into view and smears where the texture was seen edge-on.
     This model cleans such renders. It trains without multi-view data on
-    `{"render", "holes", "target"}` batches (`keras_portrait.data.rotation_pairs` or
+    `{"render", "holes", "target"}` batches (`keras_portrait.models.rotation.rotation_dataset` or
     `synth_rotation_pairs`): a portrait turned away and back again (`rotation_pair`) has the
     artifacts of a turn, and the portrait itself is the target — so it learns from paintings
     as well as from photos, and keeps their style.
@@ -78,6 +79,12 @@ class RotationGAN(BaseGAN):
     LOSS_NAMES = ("d_loss", "g_loss", "g_adversarial_loss", "feature_matching_loss", "l1_loss",
                   "identity_loss")
     NETWORK_ARGS = ("generator", "discriminator")
+    GENERATORS = ("generator",)
+    DISCRIMINATORS = ("discriminator",)
+    OPTIMIZERS = ({"learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.999},
+                  {"learning_rate": 4e-4, "beta_1": 0.0, "beta_2": 0.999})
+    # The identity term is on once an embedder is set (identity_weight defaults to 1).
+    IDENTITY_EMBEDDER_REQUIRED = False
 
     def __init__(
         self,
@@ -104,7 +111,7 @@ class RotationGAN(BaseGAN):
         super().__init__(discriminator_steps=discriminator_steps, seed=seed, **kwargs)
         check_loss_weights(feature_matching_weight=feature_matching_weight, l1_weight=l1_weight,
                            identity_weight=identity_weight)
-        check_callable("identity_embedder", identity_embedder, "images → embeddings")
+        self.init_identity_term(identity_embedder)
         self.filters = filters
         self.num_downsamplings = num_downsamplings
         self.num_blocks = num_blocks
@@ -124,31 +131,7 @@ class RotationGAN(BaseGAN):
         # The condition the discriminator sees with each image: render (3) and holes (1).
         self.discriminator = discriminator or multiscale_discriminator(
             4, discriminator_filters, discriminator_layers, num_scales)
-        self._embedder = Unsaved(identity_embedder)
-        self._sample_batch = Unsaved()
         self.built = True
-
-    @property
-    def generators(self):
-        return [self.generator]
-
-    @property
-    def discriminators(self):
-        return [self.discriminator]
-
-    def default_optimizers(self):
-        return (keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.999),
-                keras.optimizers.Adam(4e-4, beta_1=0.0, beta_2=0.999))
-
-    def external_networks(self):
-        embedder = self._embedder.value
-        return [embedder] if embedder is not None and self.identity_weight > 0 else []
-
-    def set_identity_embedder(self, embedder):
-        """Sets (or clears, with None) the embedder of the identity term."""
-        check_callable("embedder", embedder, "images → embeddings")
-        self._embedder.value = embedder
-        self.refresh_jit_compile()
 
     def call(self, inputs, training=False):
         render, holes = inputs
@@ -175,10 +158,7 @@ class RotationGAN(BaseGAN):
             self.discriminate(target, render, holes), self.discriminate(fakes, render, holes),
             self.feature_matching_weight)
         l1 = self.l1_weight * losses.l1_loss(target, fakes)
-        identity = ops.zeros((), "float32")
-        embedder = self._embedder.value
-        if embedder is not None and self.identity_weight > 0:
-            identity = self.identity_weight * losses.embedding_distance(embedder, target, fakes)
+        identity = self.identity_loss((target, fakes))
         total = adversarial + matching + l1 + identity
         return total, {"g_loss": total, "g_adversarial_loss": adversarial,
                        "feature_matching_loss": matching, "l1_loss": l1,
@@ -198,6 +178,15 @@ class RotationGAN(BaseGAN):
             loss, logged = self.generator_loss(render, holes, target)
         self.apply_gradients(tape, loss, self.generators, self.g_optimizer)
         self.track(**logged)
+
+    def validation_losses(self, batch):
+        """The discriminator's loss on `batch` and the generator's images, then the
+        generator's losses, as the sub-steps compute them (see `BaseGAN.test_step`)."""
+        render, holes, target = unpack_pairs(batch)
+        fakes = self.generator([render, holes], training=True)
+        _, logged = self.discriminator_loss(render, holes, target, fakes)
+        _, g_logged = self.generator_loss(render, holes, target)
+        return {**logged, **g_logged}
 
     # --- inference ----------------------------------------------------------------------------
     def with_keep_known(self, keep_known=True):
@@ -241,23 +230,15 @@ class RotationGAN(BaseGAN):
                              f"{renders.shape[1:3]}")
         images = renders.astype(np.float32) / 127.5 - 1.0
         masks = holes.astype(np.float32)[..., None]
-        outputs = [to_uint8(self.generator([images[i : i + batch_size],
-                                            masks[i : i + batch_size]], training=False))
-                   for i in range(0, len(images), batch_size)]
-        cleaned = np.concatenate(outputs)
+        cleaned = batched_uint8(lambda x, m: self.generator([x, m], training=False),
+                                [images, masks], batch_size)
         return cleaned[0] if single else cleaned
 
-    def set_sample_batch(self, batch):
-        """Fixes the `{"render", "holes", "target"}` examples that sample sheets show."""
+    def sample_examples(self, batch):
+        """The `{"render", "holes", "target"}` arrays of `batch`, which sample sheets show
+        (`set_sample_batch`)."""
         render, holes, target = (np.asarray(v, np.float32) for v in unpack_pairs(batch))
-        self._sample_batch.value = {"render": render, "holes": holes, "target": target}
-
-    def sample_inputs(self, n, seed=None):
-        """The first `n` examples set by `set_sample_batch` (a dict; `seed` is unused)."""
-        if self._sample_batch.value is None:
-            raise ValueError("RotationGAN.sample_inputs needs real examples: call "
-                             "`model.set_sample_batch(batch)` first (e.g. a training batch).")
-        return {key: value[:n] for key, value in self._sample_batch.value.items()}
+        return {"render": render, "holes": holes, "target": target}
 
     def sample_grid(self, inputs, batch_size=16):
         """A uint8 grid, one row per example: render (holes in magenta) | cleaned | target."""
@@ -299,6 +280,6 @@ def unpack_pairs(batch):
                 ops.convert_to_tensor(batch["target"], "float32"))
     raise ValueError(
         'RotationGAN trains on {"render", "holes", "target"} batches '
-        "(keras_portrait.data.rotation_pairs or synth_rotation_pairs). Received: "
+        "(keras_portrait.models.rotation.rotation_dataset or synth_rotation_pairs). Received: "
         f"{type(batch).__name__}" + (f" with keys {sorted(batch)}" if isinstance(batch, dict)
                                      else ""))

@@ -6,23 +6,23 @@ import tensorflow as tf
 from keras import ops
 
 from keras_portrait import losses
-from keras_portrait.data.synth_dataset import STARGAN_ATTRIBUTES
+from keras_portrait.models.stargan.stargan_attributes import STARGAN_ATTRIBUTES
 from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 from keras_portrait.labels import EXPRESSIONS
 from keras_portrait.models.base_gan import BaseGAN
-from keras_portrait.models.base_gan import unpack_pair
+from keras_portrait.models.base_gan import batched_uint8
 from keras_portrait.models.base_gan import check_loss_weights
-from keras_portrait.models.sample_images import SampleImagesMixin
-from keras_portrait.models.sample_images import Unsaved
-from keras_portrait.networks.stargan import stargan_discriminator
-from keras_portrait.networks.stargan import stargan_generator
+from keras_portrait.models.base_gan import unpack_pair
+from keras_portrait.models.sample_images import SampleBatchMixin
+from keras_portrait.models.stargan.stargan_networks import stargan_discriminator
+from keras_portrait.models.stargan.stargan_networks import stargan_generator
 
 LABEL_TYPES = ("class", "attributes")
 
 
 @keras.saving.register_keras_serializable(package="keras_portrait")
-class StarGAN(SampleImagesMixin, BaseGAN):
+class StarGAN(SampleBatchMixin, BaseGAN):
     """A single generator `G(image, target label)` for many domains, after Choi et al.
 
     Trains with `fit` on `(images, labels)` batches, images in [-1, 1] and labels either class
@@ -87,6 +87,9 @@ class StarGAN(SampleImagesMixin, BaseGAN):
         "g_loss", "g_adversarial_loss", "g_classification_loss", "reconstruction_loss",
     )
     NETWORK_ARGS = ("generator", "discriminator")
+    GENERATORS = ("generator",)
+    DISCRIMINATORS = ("discriminator",)
+    OPTIMIZERS = ({"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999},) * 2
 
     def __init__(
         self,
@@ -140,22 +143,7 @@ class StarGAN(SampleImagesMixin, BaseGAN):
         self.discriminator = discriminator or stargan_discriminator(
             num_domains, image_size, discriminator_filters, discriminator_layers
         )
-        self._sample_images = Unsaved()
         self.built = True
-
-    @property
-    def generators(self):
-        return [self.generator]
-
-    @property
-    def discriminators(self):
-        return [self.discriminator]
-
-    def default_optimizers(self):
-        return (
-            keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.999),
-            keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.999),
-        )
 
     def call(self, inputs, training=False):
         images, labels = inputs
@@ -227,12 +215,14 @@ class StarGAN(SampleImagesMixin, BaseGAN):
             "reconstruction_loss": reconstruction,
         }
 
+    def random_translations(self, images, labels):
+        """G's translations (training mode) of `images` into fresh `sample_targets`."""
+        targets = self.sample_targets(labels)
+        return self.generator([images, self.label_vectors(targets)], training=True)
+
     def discriminator_step(self, batch):
         images, labels = _images_and_labels(batch)
-        targets = self.sample_targets(labels)
-        fakes = tf.stop_gradient(
-            self.generator([images, self.label_vectors(targets)], training=True)
-        )
+        fakes = tf.stop_gradient(self.random_translations(images, labels))
         with tf.GradientTape() as tape:
             loss, logged = self.discriminator_loss(images, labels, fakes)
         self.apply_gradients(tape, loss, self.discriminators, self.d_optimizer)
@@ -245,6 +235,15 @@ class StarGAN(SampleImagesMixin, BaseGAN):
             loss, logged = self.generator_loss(images, labels, targets)
         self.apply_gradients(tape, loss, self.generators, self.g_optimizer)
         self.track(**logged)
+
+    def validation_losses(self, batch):
+        """D's losses on `batch` and fresh translations, then G's towards fresh targets, as
+        the sub-steps compute them (see `BaseGAN.test_step`)."""
+        images, labels = _images_and_labels(batch)
+        _, logged = self.discriminator_loss(images, labels,
+                                            self.random_translations(images, labels))
+        _, g_logged = self.generator_loss(images, labels, self.sample_targets(labels))
+        return {**logged, **g_logged}
 
     # --- inference ----------------------------------------------------------------------------
     def target_vectors(self, target, count, labels=None):
@@ -288,14 +287,8 @@ class StarGAN(SampleImagesMixin, BaseGAN):
         """
         images = np.asarray(images, dtype=np.float32)
         vectors = self.target_vectors(target, len(images), labels)
-        outputs = [
-            to_uint8(self.generator(
-                [images[start : start + batch_size], vectors[start : start + batch_size]],
-                training=False,
-            ))
-            for start in range(0, len(images), batch_size)
-        ]
-        return np.concatenate(outputs, axis=0) if outputs else np.zeros((0,), np.uint8)
+        return batched_uint8(lambda x, c: self.generator([x, c], training=False),
+                             [images, vectors], batch_size)
 
     def translate_all(self, images, labels=None, batch_size=64):
         """uint8 `(N, num_domains, H, W, 3)`: each image translated into every domain.

@@ -1,0 +1,218 @@
+"""CycleGAN photo → painting on real pictures: train a setting, or score a model on the test split.
+
+    # train (rerun the same command to resume; the run folder holds backup/, samples, log.json)
+    .venv/bin/python benchmarks/cyclegan_real.py train --run /work/runs/cg64_p5 --size 64 \
+        --identity-weight 5 --steps 3000 [--filters 32 --blocks 6 --augment color,translation,cutout]
+    # score on the held-out test split (and the baselines: input, cv2.stylization, --baseline-model)
+    .venv/bin/python benchmarks/cyclegan_real.py evaluate --model /work/runs/cg64_p5/model.keras \
+        --size 64 --judge /work/runs/judges/painting_judge_64.keras --out RESULT.json --sheet S.png
+
+Data: aligned FFHQ-template crops written by `keras-portrait prepare` (`--photos`, `--paintings`:
+each a prepared folder with `labels.json`), restricted to one split of `--split`
+(benchmarks/splits/real_faces.json, by source picture; the test split is never trained on).
+
+Figures per model, over the test photos: the painting judge's rate (`metrics.judge`), the
+FaceNet identity cosine between input and output (on the tight face square of the crop,
+`imaging.alignment.template_box`), SSIM and PSNR of the output's grey structure to the input's.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import cv2
+import keras
+import numpy as np
+
+import keras_portrait as kp
+from keras_portrait.data.splits import read_split
+from keras_portrait.imaging.alignment import template_box
+from keras_portrait.metrics.judge import painting_rate
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SPLIT = os.path.join(HERE, "splits", "real_faces.json")
+DATA = "/work/runs/data"
+
+
+def crop_files(prepared, sources, split_file, part):
+    """Crops (relative to `prepared`) of the pictures of `sources` in split `part`."""
+    splits = read_split(split_file)["splits"]
+    wanted = set()
+    for source in sources:
+        wanted.update(splits[source][part])
+    with open(os.path.join(prepared, "labels.json")) as f:
+        records = json.load(f)
+    return sorted(r["file"] for r in records if r["source"].replace(os.sep, "/") in wanted)
+
+
+def facenet_on_faces(antialias=True):
+    """FaceNet reading the tight face square of FFHQ-aligned crops."""
+    return kp.face.load_facenet(antialias=antialias, crop_box=template_box("tight", "ffhq"))
+
+
+def _data(args, part):
+    photos = crop_files(args.photos, args.photo_sources, args.split, part)
+    paintings = crop_files(args.paintings, ["paintings_louvre"], args.split, part)
+    return photos, paintings
+
+
+class CPUTime(keras.callbacks.Callback):
+    """Adds this process's CPU seconds to `RUN/cpu.json` every `every` steps: the run's CPU
+    time across resumes (a killed process loses at most `every` steps of it)."""
+
+    def __init__(self, run, every=50):
+        super().__init__()
+        self.path = os.path.join(run, "cpu.json")
+        self.every = every
+        self.base = 0.0
+        if os.path.exists(self.path):
+            with open(self.path) as f:
+                self.base = json.load(f)["cpu_seconds"]
+        self.start = time.process_time()
+
+    def save(self):
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        with open(self.path, "w") as f:
+            json.dump({"cpu_seconds": self.base + time.process_time() - self.start}, f)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (batch + 1) % self.every == 0:
+            self.save()
+
+    def on_train_end(self, logs=None):
+        self.save()
+
+
+def train(args):
+    photos, paintings = _data(args, "train")
+    print(f"train split: {len(photos)} photo crops, {len(paintings)} painting crops", flush=True)
+    data = kp.data.unpaired(args.photos, args.paintings, image_size=args.size, batch_size=args.batch,
+                            seed=args.seed, files_a=photos, files_b=paintings, augment=True,
+                            cache=True, verbose=False)
+    # FaceNet under XLA: its frozen weights are constant-folded at compile time (minutes) and
+    # steps were slower still; without XLA (antialias on: "auto" turns XLA off) it trains.
+    embedder = facenet_on_faces() if args.identity_weight > 0 else None
+    gan = kp.CycleGAN(filters=args.filters, num_blocks=args.blocks,
+                      discriminator_filters=args.discriminator_filters, augment=args.augment,
+                      identity_weight=args.identity_weight, identity_embedder=embedder,
+                      pool_size=50, seed=args.seed)
+    if args.init and not os.path.exists(os.path.join(args.run, "backup")):
+        # The four networks of a trained model (e.g. at a smaller size: they are convolutional);
+        # not its image pools, whose buffers have the other size.
+        start_from = keras.saving.load_model(args.init, safe_mode=True)
+        for name in ("generator_a2b", "generator_b2a", "discriminator_a", "discriminator_b"):
+            getattr(gan, name).set_weights(getattr(start_from, name).get_weights())
+    gan.compile()
+    samples = next(iter(kp.data.unpaired(
+        args.photos, args.paintings, image_size=args.size, batch_size=8, seed=99,
+        files_a=_data(args, "validation")[0], files_b=paintings, verbose=False)))[0]
+    gan.set_sample_images(np.asarray(samples))
+    epochs = -(-args.steps // args.steps_per_epoch)
+    start = time.time()
+    kp.train(gan, data, args.run, epochs, steps_per_epoch=args.steps_per_epoch,
+             checkpoint_every=args.checkpoint_every, num_samples=8, verbose=2,
+             callbacks=[CPUTime(args.run, args.checkpoint_every)])
+    print(f"done in {time.time() - start:.0f} s (this process)", flush=True)
+    return 0
+
+
+def _read(prepared, files, size):
+    images = []
+    for name in files:
+        image = cv2.imread(os.path.join(prepared, name))[:, :, ::-1]
+        images.append(cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA))
+    return np.stack(images)
+
+
+def _grey(images):
+    return np.repeat(np.round(images.astype(np.float32) @ [0.299, 0.587, 0.114])[..., None], 3,
+                     axis=-1).clip(0, 255).astype(np.uint8)
+
+
+def score(outputs, inputs, judge, facenet):
+    """The four figures of one method's outputs (uint8) against the inputs (uint8)."""
+    report = {"painting_rate": float(painting_rate(judge, outputs))}
+    if facenet is not None:
+        a = facenet(inputs.astype(np.float32) / 127.5 - 1).numpy()
+        b = facenet(outputs.astype(np.float32) / 127.5 - 1).numpy()
+        report["identity"] = float(np.mean(np.sum(a * b, axis=1)))
+    report["ssim_grey"] = float(np.mean(kp.metrics.ssim(_grey(outputs), _grey(inputs))))
+    report["psnr_grey"] = float(np.mean(kp.metrics.psnr(_grey(outputs), _grey(inputs))))
+    return report
+
+
+def stylization(images):
+    return np.stack([cv2.stylization(image[:, :, ::-1])[:, :, ::-1] for image in images])
+
+
+def evaluate(args):
+    photos, paintings = _data(args, args.part)
+    inputs = _read(args.photos, photos, args.size)
+    judge = keras.saving.load_model(args.judge, safe_mode=True)
+    facenet = None if args.no_identity else facenet_on_faces()
+    methods = {"input": inputs, "cv2.stylization": stylization(inputs)}
+    models = {}
+    for name, path in (("model", args.model), ("baseline_model", args.baseline_model)):
+        if path:
+            models[name] = keras.saving.load_model(path, safe_mode=True)
+            methods[name] = models[name].translate(inputs.astype(np.float32) / 127.5 - 1)
+    report = {"part": args.part, "photos": len(inputs), "size": args.size,
+              "judge": args.judge, "model": args.model, "baseline_model": args.baseline_model,
+              "painting_judge_on_real_paintings": float(painting_rate(
+                  judge, _read(args.paintings, paintings, args.size))),
+              "methods": {name: score(out, inputs, judge, facenet)
+                          for name, out in methods.items()}}
+    print(json.dumps(report, indent=1))
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(report, f, indent=1)
+    if args.sheet and "model" in models:
+        back = models["model"].translate(methods["model"].astype(np.float32) / 127.5 - 1,
+                                         direction="b2a")
+        rows = np.stack([inputs, methods["model"], back], axis=1)[: args.sheet_rows]
+        kp.save_image(args.sheet, kp.image_grid(rows.reshape(-1, *rows.shape[2:]), columns=3,
+                                                labels=["photo", "painting", "back to photo"]))
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("train", "evaluate"):
+        sub = commands.add_parser(name)
+        sub.add_argument("--size", type=int, default=64)
+        sub.add_argument("--photos", default=f"{DATA}/pixabay256")
+        sub.add_argument("--photo-sources", nargs="+", default=["photos_pixabay"])
+        sub.add_argument("--paintings", default=f"{DATA}/louvre256")
+        sub.add_argument("--split", default=DEFAULT_SPLIT)
+    train_parser, eval_parser = commands.choices["train"], commands.choices["evaluate"]
+    train_parser.add_argument("--run", required=True)
+    train_parser.add_argument("--steps", type=int, required=True)
+    train_parser.add_argument("--steps-per-epoch", type=int, default=250)
+    train_parser.add_argument("--checkpoint-every", type=int, default=50)
+    train_parser.add_argument("--batch", type=int, default=1)
+    train_parser.add_argument("--filters", type=int, default=32)
+    train_parser.add_argument("--discriminator-filters", type=int, default=32)
+    train_parser.add_argument("--blocks", type=int, default=6)
+    train_parser.add_argument("--augment", default="color,translation,cutout")
+    train_parser.add_argument("--identity-weight", type=float, default=0.0)
+    train_parser.add_argument("--seed", type=int, default=0)
+    train_parser.add_argument("--init", default=None,
+                              help="start from these weights (.weights.h5 or .keras of the same "
+                                   "networks), e.g. a 64² run for a 128² one")
+    eval_parser.add_argument("--model", default=None)
+    eval_parser.add_argument("--baseline-model", default=None)
+    eval_parser.add_argument("--judge", required=True)
+    eval_parser.add_argument("--part", default="test", choices=["validation", "test"])
+    eval_parser.add_argument("--no-identity", action="store_true")
+    eval_parser.add_argument("--out", default=None)
+    eval_parser.add_argument("--sheet", default=None)
+    eval_parser.add_argument("--sheet-rows", type=int, default=8)
+    args = parser.parse_args(argv)
+    return {"train": train, "evaluate": evaluate}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

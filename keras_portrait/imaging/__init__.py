@@ -1,0 +1,2 @@
+"""The floor that `data/` and `face/` stand on: reading pictures, the canonical face mesh,
+rasterization, alignment geometry and the per-image metadata files."""

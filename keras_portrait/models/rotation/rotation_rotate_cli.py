@@ -1,0 +1,130 @@
+"""The rotation family's own commands: `make-rotation-pairs` (a folder's faces turned away
+and back: the training pairs) and `rotate` (pictures turned, with a model or raw)."""
+
+import os
+import sys
+
+from keras_portrait.command_line import CommandLineError
+from keras_portrait.command_line import add_face_crop_arguments
+from keras_portrait.command_line import check_face_models
+from keras_portrait.command_line import check_images
+from keras_portrait.command_line import check_model_file
+from keras_portrait.command_line import load_model
+from keras_portrait.command_line import open_tflite
+from keras_portrait.command_line import trained_image_size
+
+
+def add_make_pairs(parser):
+    parser.add_argument("src", help="folder of portraits, photos or paintings (recursive)")
+    parser.add_argument("dst", help="pairs folder; rerun to resume")
+    add_face_crop_arguments(parser)
+    parser.add_argument("--pairs-per-image", type=int, default=2,
+                        help="turned views made of each face (default: %(default)s)")
+    parser.add_argument("--yaw-range", type=float, nargs=2, default=(-60.0, 60.0),
+                        metavar=("LOW", "HIGH"),
+                        help="yaw of the turned view, degrees (default: -60 60)")
+    parser.add_argument("--min-turn", type=float, default=15.0,
+                        help="smallest turn, degrees (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the turns drawn (default: %(default)s)")
+
+
+def make_pairs(args):
+    from keras_portrait.face.rotation_pairs import make_rotation_pairs  # noqa: PLC0415
+
+    check_images(args.src, "make-rotation-pairs")
+    check_face_models()
+    report = make_rotation_pairs(
+        args.src, args.dst, size=args.size, pairs_per_image=args.pairs_per_image,
+        yaw_range=tuple(args.yaw_range), min_turn=args.min_turn, template=args.template,
+        min_score=args.min_score, seed=args.seed)
+    for item in report["skipped"]:
+        print(f"skipped {item['source']}: {item['reason']}", file=sys.stderr)
+    print(f"{report['pairs']} rotation pairs from {report['images']} of {report['sources']} "
+          f"images written to {args.dst} ({len(report['skipped'])} skipped, see "
+          f"rotation_pairs_report.json)")
+    return 0 if report["pairs"] else 1
+
+
+def add_rotate(parser):
+    parser.add_argument("inputs", nargs="+", help="pictures or folders of pictures")
+    parser.add_argument("--yaw", type=float, nargs="+", required=True,
+                        help="one yaw: the picture with its face turned; several: a sheet of "
+                             "the face at each (degrees, + turns the nose to the image's right)")
+    parser.add_argument("--model", default=None,
+                        help="a RotationGAN .keras or its uint8 .tflite; none: raw renders")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--size", type=int, default=None,
+                        help="side of the face crop turned (default: the model's size, "
+                             "256 without a model)")
+    parser.add_argument("--relative", action="store_true",
+                        help="the yaws are turns from the face's own yaw, not absolute yaws")
+    parser.add_argument("--keep-known", action="store_true",
+                        help="a .keras model paints the holes only and keeps the rendered "
+                             "pixels (RotationGAN.with_keep_known; for a .tflite, export with "
+                             "--keep-known)")
+
+
+def _rotation_model(args):
+    """(the model or None, the crop side, where the side comes from)."""
+    import keras_portrait as kp  # noqa: PLC0415
+
+    model, size, source = None, args.size, "--size"
+    if args.model:
+        check_model_file(args.model)
+    if args.keep_known and not (args.model and args.model.endswith(".keras")):
+        raise CommandLineError("--keep-known switches a RotationGAN .keras model; a .tflite "
+                               "file keeps what it was exported with (`export RUN --keep-known`)")
+    if args.model and args.model.endswith(".tflite"):
+        model = open_tflite(kp.export.LiteRTCleaner, args.model)
+        if size not in (None, model.image_size):
+            raise CommandLineError(f"{args.model} cleans {model.image_size}² crops: --size "
+                                   f"{size} does not fit it.")
+        size, source = model.image_size, "the file's input size"
+    elif args.model:
+        model = load_model(args.model, (kp.RotationGAN,), "`rotate` cleans its renders with a "
+                           "rotation model, trained by `train rotation`")
+        if args.keep_known:
+            model = model.with_keep_known()
+        if size is None:
+            size, source = trained_image_size(model, args.model)
+    if size is None:
+        size, source = 256, "the default"
+    return model, size, source
+
+
+def _turned(args, path, model, size):
+    """The picture at `path` turned to `--yaw` (several yaws: a sheet)."""
+    import keras_portrait as kp  # noqa: PLC0415
+    from keras_portrait.imaging.reading import read_rgb8  # noqa: PLC0415
+
+    picture = read_rgb8(path)
+    if len(args.yaw) == 1:
+        return kp.rotate(picture, args.yaw[0], model=model, size=size,
+                         relative=args.relative).image
+    return kp.rotation_row(picture, args.yaw, model=model, size=size, relative=args.relative)
+
+
+def rotate(args):
+    import keras_portrait as kp  # noqa: PLC0415
+    from keras_portrait.imaging.reading import list_images  # noqa: PLC0415
+
+    check_images(args.inputs, "rotate")
+    check_face_models()
+    model, size, source = _rotation_model(args)
+    print(f"{size}² crops ({source})")
+    paths = [p for item in args.inputs
+             for p in (list_images(item) if os.path.isdir(item) else [item])]
+    os.makedirs(args.out, exist_ok=True)
+    written = 0
+    for path in paths:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        try:
+            image = _turned(args, path, model, size)
+        except (OSError, ValueError) as error:
+            print(f"skipped {path}: {error}", file=sys.stderr)
+            continue
+        kp.save_image(os.path.join(args.out, f"{stem}.png"), image)
+        written += 1
+    print(f"{written} of {len(paths)} pictures turned into {args.out}")
+    return 0 if written else 1
