@@ -2,7 +2,7 @@
 command line learn what a family is.
 
 A family is a folder `models/<family>/` holding its networks, model class, evaluation and a
-`FamilySpec`; `models/registry.py` registers the package's own specs. This module sits at the
+`FamilySpec`; `models/families.py` registers the package's own specs. This module sits at the
 bottom of the package (it imports nothing of it), so that `data/`, `export/` and `cli/` look
 families up here, at call time, without importing `models/` — a new family is one folder and
 one `register` call, and nothing else in the package names it.

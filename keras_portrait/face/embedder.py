@@ -7,7 +7,7 @@ losses) and `keras_portrait.metrics.identity_similarity` (the cosine of paired e
 import numpy as np
 
 from keras_portrait.face.facenet import load_facenet
-from keras_portrait.metrics.identity import identity_similarity
+from keras_portrait.metrics.identity_similarity import identity_similarity
 
 # Cosine similarity above which two faces are called the same person. Measured on 46 real
 # 1024x1024 FFHQ-aligned photos, whole frames resized to 160x160

@@ -14,7 +14,7 @@ from keras_portrait.losses.adversarial import wasserstein_discriminator_loss
 from keras_portrait.losses.adversarial import wasserstein_generator_loss
 from keras_portrait.losses.classification import attribute_cross_entropy
 from keras_portrait.losses.classification import class_cross_entropy
-from keras_portrait.losses.identity import embedding_distance
+from keras_portrait.losses.embedding_distance import embedding_distance
 from keras_portrait.losses.penalties import gradient_penalty
 from keras_portrait.losses.penalties import r1_penalty
 from keras_portrait.losses.reconstruction import feature_matching_loss

@@ -4,7 +4,7 @@ Inputs are uint8 [0, 255] or float [-1, 1] NHWC arrays or tensors; outputs are n
 shape `(N,)`, which `summary` turns into the numbers of a report.
 """
 
-from keras_portrait.metrics.identity import identity_similarity
+from keras_portrait.metrics.identity_similarity import identity_similarity
 from keras_portrait.metrics.image_quality import psnr
 from keras_portrait.metrics.image_quality import ssim
 from keras_portrait.metrics.image_quality import summary

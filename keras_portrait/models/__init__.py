@@ -10,4 +10,4 @@ from keras_portrait.models.rotation import RotationGAN
 from keras_portrait.models.classifier import SYNTH_FACE_BOX
 from keras_portrait.models.classifier import ImageClassifier
 from keras_portrait.models.classifier import train_expression_classifier
-from keras_portrait.models import registry  # noqa: F401  (registers the families)
+from keras_portrait.models import families  # noqa: F401  (registers the families)

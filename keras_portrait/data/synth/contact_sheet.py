@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 
 from keras_portrait import labels
-from keras_portrait.data.synth import identity as idt
+from keras_portrait.data.synth import sitters as idt
 from keras_portrait.data.synth import styles
 from keras_portrait.data.synth.renderer import SynthPortraits
 

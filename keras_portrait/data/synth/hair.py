@@ -13,7 +13,7 @@ import numpy as np
 
 from keras_portrait.data.synth import head as hd
 from keras_portrait.data.synth import mesh_parts as mp
-from keras_portrait.data.synth.identity import HAIR_STYLES
+from keras_portrait.data.synth.sitters import HAIR_STYLES
 
 # Per style: (shell offset in cm, end height y at |azimuth| nodes, volume noise, hairline y).
 _AZIMUTH_NODES = np.array([0.0, 55.0, 68.0, 78.0, 88.0, 100.0, 125.0, 180.0])

@@ -8,7 +8,7 @@ from keras_portrait import labels
 from keras_portrait.imaging import canonical_mesh as cm
 from keras_portrait.data.synth import background as bg
 from keras_portrait.data.synth import expressions as ex
-from keras_portrait.data.synth import identity as idt
+from keras_portrait.data.synth import sitters as idt
 from keras_portrait.data.synth import scene
 from keras_portrait.data.synth import styles
 
