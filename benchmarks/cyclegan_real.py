@@ -28,6 +28,7 @@ import numpy as np
 
 import keras_portrait as kp
 from keras_portrait.data.splits import read_split
+from keras_portrait.face.expression import GRAY_WEIGHTS
 from keras_portrait.imaging.alignment import template_box
 from keras_portrait.metrics.judge import painting_rate
 
@@ -127,8 +128,8 @@ def _read(prepared, files, size):
 
 
 def _grey(images):
-    return np.repeat(np.round(images.astype(np.float32) @ [0.299, 0.587, 0.114])[..., None], 3,
-                     axis=-1).clip(0, 255).astype(np.uint8)
+    grey = np.round(images.astype(np.float32) @ np.asarray(GRAY_WEIGHTS))
+    return np.repeat(grey[..., None], 3, axis=-1).clip(0, 255).astype(np.uint8)
 
 
 def score(outputs, inputs, judge, facenet):

@@ -21,13 +21,9 @@ import argparse
 import json
 import os
 import pathlib
-import platform
-import shlex
-import sys
 import time
 
 import numpy as np
-import tensorflow as tf
 
 from keras_portrait.data import SynthPortraits
 from keras_portrait.data.synth.framing import FRAMINGS
@@ -35,6 +31,7 @@ from keras_portrait.data.synth.framing import framed_sample
 from keras_portrait.labels import EXPRESSIONS
 from keras_portrait.models.classifier import SYNTH_FACE_BOX
 from keras_portrait.models.classifier import train_expression_classifier
+from run_info import run_header  # benchmarks/run_info.py
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results" / "expression_judge.json"
 SEED_PAPER_TEST_ACCURACY = 0.9354  # the seed's ResNet judge, on its real expression data
@@ -94,12 +91,7 @@ def main():
                              report["source"]["yaw_range"], args.framing)
               for style in args.unseen_styles]
     row = {
-        "benchmark": "expression_judge",
-        "command": shlex.join(["python", "benchmarks/expression_judge.py", *sys.argv[1:]]),
-        "machine": platform.machine(),
-        "tensorflow": tf.__version__,
-        "affinity": sorted(os.sched_getaffinity(0)),
-        "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]},
+        **run_header("expression_judge", load_start),
         "style": args.style,
         "framing": args.framing,
         "count": args.count,

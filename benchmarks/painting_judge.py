@@ -44,9 +44,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
-import shlex
-import sys
 import time
 
 import cv2
@@ -62,6 +59,7 @@ from keras_portrait.models.classifier import _as_judge  # the expression judge's
 from keras_portrait.models.classifier import _fit
 from keras_portrait.models.classifier import pixel_box
 from keras_portrait.networks.resnet_classifier import resnet_classifier
+from run_info import run_header  # benchmarks/run_info.py
 
 HERE = pathlib.Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "painting_judge.json"
@@ -241,12 +239,7 @@ def main():
         save_image(args.sheet, image_grid(np.stack([cv2.imread(p)[..., ::-1] for p in
                                                     paths[wrong]]), columns=8))
     row = {
-        "benchmark": "painting_judge",
-        "command": shlex.join(["python", "benchmarks/painting_judge.py", *sys.argv[1:]]),
-        "machine": platform.machine(),
-        "tensorflow": tf.__version__,
-        "affinity": sorted(os.sched_getaffinity(0)),
-        "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]},
+        **run_header("painting_judge", load_start),
         "image_size": args.size,
         "crop_box": None if crop_box is None else list(crop_box),
         "network_input": int(seen.shape[1]),
