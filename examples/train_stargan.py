@@ -25,7 +25,6 @@ import keras
 import numpy as np
 
 import keras_portrait as kp
-from keras_portrait.models.stargan.stargan_evaluation import evaluate_expressions
 
 
 def main():
@@ -76,7 +75,7 @@ def main():
     kp.train(gan, dataset, args.out, epochs=args.epochs, steps_per_epoch=steps, num_samples=8)
 
     # Held-out SynthPortraits sitters, each with its true render in every expression.
-    report, sheet = evaluate_expressions(gan, count=32, seed=args.seed + 1000,
+    report, sheet = kp.evaluate_expressions(gan, count=32, seed=args.seed + 1000,
                                          framing=args.framing)
     with open(os.path.join(args.out, "evaluation.json"), "w") as f:
         json.dump(report, f, indent=1)

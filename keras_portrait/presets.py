@@ -84,3 +84,81 @@ def load(name, family=None):
         raise ValueError(f"Preset {name!r}'s file holds a {type(model).__name__}, not a "
                          f"{family!r} model.")
     return model
+
+
+MODEL_FILE = "model.keras"
+
+
+def slim_copy(model):
+    """A fresh model of `model`'s class and config carrying its trained networks' weights:
+    no optimizer state and no training buffers (a CycleGAN's image pools build again on the
+    first batch), so a preset ships its networks only. `model` must be a GAN of a registered
+    family (its networks are `generators` + `discriminators`)."""
+    fresh = type(model).from_config(model.get_config())
+    for name in (*type(model).GENERATORS, *type(model).DISCRIMINATORS):
+        trained, copy = getattr(model, name, None), getattr(fresh, name, None)
+        if trained is not None and copy is not None:
+            copy.set_weights(trained.get_weights())
+    return fresh
+
+
+def save(model, folder, card, exports=(), image_size=None, num_threads=2):
+    """Writes a preset folder: `model.keras` (`slim_copy`), one int8 .tflite per entry of
+    `exports` with its export card, and `card.json`.
+
+    Args:
+        model: a trained GAN of a registered family.
+        folder: str. The preset's folder, `<family>-<task>-<size>` by convention (created).
+        card: dict. The preset's card: family, sizes, training data and its terms, steps, CPU
+            hours, command, figures. `family` defaults to the model's; `files` is filled in.
+        exports: sequence of `(key, network, representative_data, stem)`: `network` is the
+            model (its family's generator) or one of its networks (an image-to-image
+            generator), calibrated on `representative_data` (images in [-1, 1]); the int8
+            file is `<stem>_int8.tflite`, listed in `card["files"][key]` ("tflite" is the one
+            `file(name, "tflite")` returns). The fp32 file is written beside it only to
+            measure, and not kept: `card["int8"][key]` has its size ratio, parity and latency.
+        image_size: int. Side of the .tflite files' images.
+        num_threads: int. LiteRT threads for the cards' latency. Defaults to `2`.
+
+    Returns:
+        The card written.
+    """
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from keras_portrait.export import export_generator  # noqa: PLC0415
+
+    spec = registry.of_model(model)
+    if spec is None:
+        raise ValueError(f"A preset holds a model of a registered family; "
+                         f"{type(model).__name__} is not one.")
+    os.makedirs(folder, exist_ok=True)
+    card = {"family": spec.name, **card}
+    files = {"keras": MODEL_FILE}
+    slim_copy(model).save(os.path.join(folder, MODEL_FILE))
+    int8 = {}
+    for key, network, data, stem in exports:
+        with tempfile.TemporaryDirectory() as scratch:
+            written = export_generator(network, scratch, image_size=image_size,
+                                       formats=("fp32", "int8"), representative_data=data,
+                                       name=stem, num_threads=num_threads,
+                                       card={"preset": os.path.basename(folder)})
+            path = written["int8"]["path"]
+            for source in (path, path + ".json"):
+                if os.path.exists(source):
+                    shutil.copy(source, folder)
+            files[key] = os.path.basename(path)
+            int8[key] = {
+                "file_size_bytes": written["int8"]["file_size_bytes"],
+                "size_vs_fp32": written["int8"]["file_size_bytes"]
+                / written["fp32"]["file_size_bytes"],
+                "parity_vs_keras": written["int8"].get("parity_vs_keras"),
+                "fp32_parity_vs_keras": written["fp32"].get("parity_vs_keras"),
+                "latency": {fmt: written[fmt].get("latency") for fmt in ("fp32", "int8")},
+            }
+    card["files"] = files
+    if int8:
+        card["int8"] = int8
+    with open(os.path.join(folder, CARD), "w") as f:
+        json.dump(card, f, indent=1)
+    return card

@@ -6,10 +6,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from sheets import check_labelled
 
 import keras_portrait.data
 from keras_portrait import cli
 from keras_portrait.cli import train_command
+from keras_portrait.cli import translate
 from keras_portrait.labels import EXPRESSIONS
 
 SIZE = 16
@@ -117,11 +119,25 @@ def _translate_with_both(tflite, model, folder, tmp_path, capsys, *options):
     return tflite_out
 
 
-def _run_model(run, sheet_shape):
-    """The run folder's model, after checking its files and its last sample sheet's shape."""
+def test_translate_sheets_name_their_columns():
+    images = np.zeros((2, 8, 8, 3), np.uint8)
+    received = []
+
+    def grid(tiles, labels):
+        received.append((len(tiles), labels))
+
+    translate._sheets(grid, images, {"happy": images, "sad": images})  # a family's names
+    translate._sheets(grid, images, [images])
+    assert received == [(3, ["input", "happy", "sad"])] * 2 + [(2, ["input", "output 1"])] * 2
+
+
+def _run_model(run, rows, columns, labelled=None):
+    """The run folder's model, after checking its files and its last sample sheet: `rows` x
+    `columns` tiles of 32 px under the title "epoch 2" and the labels of `labelled` columns."""
     for name in ("model.keras", "log.json", "run.json", "samples_epoch_0002.png"):
         assert os.path.exists(os.path.join(run, name)), name
-    assert cv2.imread(os.path.join(run, "samples_epoch_0002.png")).shape == sheet_shape
+    sheet = cv2.imread(os.path.join(run, "samples_epoch_0002.png"))
+    check_labelled(sheet, rows, columns, tile=32, labelled=labelled)
     return keras.saving.load_model(os.path.join(run, "model.keras"))
 
 
@@ -141,8 +157,9 @@ def cyclegan_run(tmp_path_factory):
 
 
 def test_train_cyclegan_writes_a_run(cyclegan_run):
-    # 2 sample rows of input | translation | reconstruction, 32 px with 2 px padding.
-    model = _run_model(cyclegan_run, (2 * 32 + 6, 3 * 32 + 8, 3))
+    # 2 sample rows of input | translation | reconstruction, 32 px with 2 px padding, under
+    # the title and the three column labels.
+    model = _run_model(cyclegan_run, rows=2, columns=3)
     # --decay-epochs 1 of 2: 2e-4 during epoch 1 (2 steps), then linear decay to 0 at step 4.
     for optimizer in (model.g_optimizer, model.d_optimizer):
         schedule = optimizer._learning_rate
@@ -165,9 +182,9 @@ def test_evaluate_cyclegan_on_held_out_synth_pairs(cyclegan_run, capsys):
             assert figures[key]["ssim"]["n"] == 3
             assert -1 <= figures[key]["ssim"]["mean"] <= 1
             assert np.isfinite(figures[key]["psnr"]["mean"])
-        # input | output | reconstruction | truth, 3 rows.
+        # input | output | reconstruction | truth, 3 rows, under their labels.
         sheet = cv2.imread(os.path.join(out, f"evaluation_{direction}.png"))
-        assert sheet.shape == (3 * 32 + 8, 4 * 32 + 10, 3)
+        check_labelled(sheet, rows=3, columns=4, tile=32)
     assert "a2b: SSIM(output, input)" in capsys.readouterr().out
 
 
@@ -208,8 +225,8 @@ def stargan_run(tmp_path_factory):
 
 
 def test_train_stargan_writes_a_run(stargan_run):
-    # 2 sample rows of input | the 7 expressions, 32 px with 2 px padding.
-    model = _run_model(stargan_run, (2 * 32 + 6, 8 * 32 + 18, 3))
+    # 2 sample rows of input | the 7 expressions, 32 px with 2 px padding, labelled.
+    model = _run_model(stargan_run, rows=2, columns=8)
     with open(os.path.join(stargan_run, "run.json")) as f:
         settings = json.load(f)
     assert settings["label_type"] == "class" and settings["decay_epochs"] == 1
@@ -246,12 +263,13 @@ def test_stargan_export_then_translate(stargan_run, tmp_path, capsys):
     assert cli.main(["translate", tflite, str(folder / "a.png"), "-o", str(sad), "--to", "2"]) == 0
     assert np.abs(cv2.imread(str(sad)).astype(int) - tflite_out).mean() > 0.1
 
-    # --to all: one row per image, the input then the 7 expressions.
+    # --to all: one row per image, the input then the 7 expressions, under their names.
     sheets = tmp_path / "all"
     assert cli.main(["translate", tflite, str(folder), "-o", str(sheets), "--to", "all"]) == 0
     sheet = cv2.imread(str(sheets / "a.png"))
-    assert sheet.shape == (32 + 4, 8 * 32 + 18, 3)
-    np.testing.assert_array_equal(sheet[2:34, 2 + 2 * 34 : 34 + 2 * 34], tflite_out)  # happy
+    band = check_labelled(sheet, rows=1, columns=8, tile=32)
+    happy = sheet[band + 2 : band + 34, 2 + 2 * 34 : 34 + 2 * 34]
+    np.testing.assert_array_equal(happy, tflite_out)
 
     for source in (tflite, model):
         with pytest.raises(SystemExit, match="neutral, happy, sad"):
@@ -282,7 +300,7 @@ def test_evaluate_stargan_on_held_out_sitters(stargan_run, capsys):
     assert 0 < report["ssim"]["translated"]["all"]["mean"] <= 1
     # 2 sitters, each a row of input | 7 translations over a row of blank | 7 truths.
     sheet = cv2.imread(os.path.join(out, "evaluation_expressions.png"))
-    assert sheet.shape == (4 * 32 + 10, 8 * 32 + 18, 3)
+    check_labelled(sheet, rows=4, columns=8, tile=32)
     assert "SSIM(output, truth)" in capsys.readouterr().out
 
 
@@ -317,7 +335,7 @@ def test_train_gaugan_writes_a_run(gaugan_run):
     for name in ("model.keras", "log.json", "run.json"):
         assert os.path.exists(os.path.join(run, name)), name
     sheet = cv2.imread(os.path.join(run, "samples_epoch_0001.png"))
-    assert sheet.shape == (2 * 32 + 6, 4 * 32 + 10, 3)
+    check_labelled(sheet, rows=2, columns=4, tile=32)
     model = keras.saving.load_model(os.path.join(run, "model.keras"))
     with open(os.path.join(run, "run.json")) as f:
         settings = json.load(f)
@@ -362,16 +380,16 @@ def test_gaugan_sample_and_evaluate(gaugan_run, tmp_path, capsys):
     model = os.path.join(run, "model.keras")
     grid = str(tmp_path / "grid.png")
     assert cli.main(["sample", model, "-n", "3", "-o", grid, "--seed", "5"]) == 0
-    # 3 rows of mask | real | own style | random style, 32 px with 2 px padding.
+    # 3 rows of mask | real | own style | random style, 32 px with 2 px padding, labelled.
     sheet = cv2.imread(grid)
-    assert sheet.shape == (3 * 32 + 8, 4 * 32 + 10, 3)
+    band = check_labelled(sheet, rows=3, columns=4, tile=32)
     # The first column is the colourised mask of SynthPortraits(seed=5)'s first sitter.
     from keras_portrait.data import synth_portraits
     from keras_portrait.models.gaugan import colorize_mask
 
     first = next(iter(synth_portraits(family="gaugan", image_size=32, batch_size=1,
                                       num_examples=1, seed=5, shuffle=False)))
-    tile = sheet[2:34, 2:34, ::-1]
+    tile = sheet[band + 2 : band + 34, 2:34, ::-1]
     np.testing.assert_array_equal(tile, colorize_mask(np.asarray(first["mask"]))[0])
 
     out = str(tmp_path / "evaluation")

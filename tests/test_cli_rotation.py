@@ -4,6 +4,7 @@ with a .keras model, its .tflite file, and no model."""
 import cv2
 import numpy as np
 import pytest
+from sheets import check_labelled
 
 from keras_portrait import RotationGAN
 from keras_portrait import cli
@@ -47,7 +48,7 @@ def test_rotate_with_keras_tflite_and_raw(files, capsys):
     args = ["rotate", str(root / "sitter.png"), "--yaw", "-20", "0", "20", "--model", tflite,
             "--out", str(root / "rows")]
     assert cli.main(args) == 0
-    assert cv2.imread(str(root / "rows" / "sitter.png")).shape == (2 * SIZE + 6, 4 * SIZE + 10, 3)
+    check_labelled(cv2.imread(str(root / "rows" / "sitter.png")), rows=2, columns=4, tile=SIZE)
     with pytest.raises(SystemExit, match="64² crops"):
         cli.main(args[:-2] + ["--size", "128", "--out", str(root / "bad")])
 
@@ -129,7 +130,7 @@ def test_train_then_export_a_rotation_run(background_run):
     assert int(model.g_optimizer.iterations.numpy()) == 1
     # 2 sample rows of render (holes in magenta) | cleaned | target, 32 px with 2 px padding.
     sheet = cv2.imread(os.path.join(run, "samples_epoch_0001.png"))
-    assert sheet.shape == (2 * 32 + 6, 3 * 32 + 8, 3)
+    check_labelled(sheet, rows=2, columns=3, tile=32)
     with open(os.path.join(run, "run.json")) as f:
         assert json.load(f)["discriminator_layers"] == 2
     for fmt in ("fp32", "int8"):

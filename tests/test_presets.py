@@ -65,3 +65,48 @@ def test_fit_on_a_dataset_does_not_warn_about_shuffling(recwarn):
     images = np.zeros((2, 16, 16, 3), np.float32)
     gan.fit(tf.data.Dataset.from_tensors(images), epochs=1, verbose=0)
     assert not [w for w in recwarn if "shuffle" in str(w.message)]
+
+
+def test_save_writes_the_networks_int8_files_and_a_card(tmp_path, monkeypatch):
+    pytest.importorskip("ai_edge_litert")
+    gan = kp.CycleGAN(filters=4, num_blocks=1, discriminator_filters=4, seed=0)
+    gan.compile()
+    rng = np.random.default_rng(0)
+    photos = rng.uniform(-1, 1, (8, 32, 32, 3)).astype("float32")
+    paintings = rng.uniform(-1, 1, (8, 32, 32, 3)).astype("float32")
+    import tensorflow as tf
+
+    # One step: the optimizer state and the pools exist.
+    gan.fit(tf.data.Dataset.from_tensors((photos[:1], paintings[:1])), epochs=1, verbose=0)
+    assert gan.pool_a.built
+    folder = tmp_path / "tiny-photo2painting-32"
+    written = presets.save(gan, str(folder), {"image_size": 32, "steps": 1},
+                           [("tflite", gan, photos, "a2b"),
+                            ("tflite_b2a", gan.generator_b2a, paintings, "b2a")],
+                           image_size=32)
+    assert written["family"] == "cyclegan"
+    assert written["files"] == {"keras": "model.keras", "tflite": "a2b_int8.tflite",
+                                "tflite_b2a": "b2a_int8.tflite"}
+    for key in ("tflite", "tflite_b2a"):
+        assert (folder / written["files"][key]).is_file()
+        assert 0 < written["int8"][key]["size_vs_fp32"] < 1  # tiny: the header dominates
+    assert json.loads((folder / "card.json").read_text()) == json.loads(json.dumps(written))
+    # The networks only: the slim copy translates as the trained model, without optimizer
+    # state or pools.
+    monkeypatch.setenv(presets.ENVIRONMENT, str(tmp_path))
+    loaded = kp.CycleGAN.from_preset("tiny-photo2painting-32")
+    np.testing.assert_array_equal(loaded.translate(photos), gan.translate(photos))
+    np.testing.assert_array_equal(loaded.translate(paintings, direction="b2a"),
+                                  gan.translate(paintings, direction="b2a"))
+    assert not loaded.pool_a.built
+    runner = kp.LiteRTRunner(presets.file("tiny-photo2painting-32", "tflite"))
+    int8 = runner(kp.to_uint8(photos)).astype(int)
+    assert np.abs(int8 - gan.translate(photos).astype(int)).mean() < 12
+
+
+def test_save_refuses_a_model_of_no_family(tmp_path):
+    import keras
+
+    network = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1)])
+    with pytest.raises(ValueError, match="registered family; Sequential is not one"):
+        presets.save(network, str(tmp_path / "x"), {})

@@ -9,6 +9,7 @@ import cv2
 import keras
 import numpy as np
 import pytest
+from sheets import check_labelled
 
 from keras_portrait import cli
 from keras_portrait import registry
@@ -73,9 +74,10 @@ def test_train_writes_a_run(run):
     model = keras.saving.load_model(os.path.join(run, "model.keras"))
     assert isinstance(model, ToyGAN) and model.l1_weight == 5.0
     assert int(model.g_optimizer.iterations.numpy()) == 2
-    # The grid of the 4 fixed examples (the family's num_samples), 2 × 2 with 2 px padding.
+    # The grid of the 4 fixed examples (the family's num_samples), 2 × 2 with 2 px padding,
+    # under the title "epoch 1".
     sheet = cv2.imread(os.path.join(run, "samples_epoch_0001.png"))
-    assert sheet.shape == (2 * SIZE + 6, 2 * SIZE + 6, 3)
+    check_labelled(sheet, rows=2, columns=2, tile=SIZE, labelled=())
 
 
 def test_sample(run, tmp_path):

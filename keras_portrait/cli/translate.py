@@ -42,12 +42,46 @@ def translators():
 
 
 def _read_images(args, size, source):
-    """(uint8 images at `size`², their names, the skipped files); says the size and why."""
+    """(uint8 images at `size`², their names, the skipped files); says the size and why.
+    With `--face`, each picture's largest face aligned as `prepare` crops it (the crops
+    presets train on); their alignments are kept in `args.aligned` for `--paste-back`."""
     from keras_portrait.data import read_image_files  # noqa: PLC0415
 
-    print(f"translating at {size}² ({source})")
+    print(f"translating at {size}² ({source})" + (", the face of each picture" if args.face
+                                                    else ""))
+    if args.face:
+        return _face_crops(args, size)
     with input_errors(ValueError):
         return read_image_files(args.images, size, resize=args.resize)
+
+
+def _face_crops(args, size):
+    from keras_portrait.face import face_crop  # noqa: PLC0415
+    from keras_portrait.imaging.reading import list_images  # noqa: PLC0415
+
+    files = []
+    for item in args.images:
+        if os.path.isdir(item):
+            root = os.path.abspath(item)
+            files += [(path, os.path.relpath(path, root)) for path in list_images(root)]
+        else:
+            files.append((item, os.path.basename(item)))
+    images, names, skipped, args.aligned = [], [], [], []
+    for path, name in files:
+        try:
+            aligned = face_crop(path, size=size)
+        except (OSError, ValueError) as error:
+            skipped.append((path, f"cannot be read: {error}"))
+            continue
+        if aligned is None:
+            skipped.append((path, "no face found (or none with landmarks)"))
+            continue
+        images.append(aligned.image)
+        names.append(name)
+        args.aligned.append((path, aligned))
+    if not images:
+        raise CommandLineError("no face found in " + ", ".join(args.images))
+    return np.stack(images), names, skipped
 
 
 def _run_model(model):
@@ -115,6 +149,8 @@ def _translate_with_model(args):
     hooks = commands_of(spec)
     run = hooks.translate(model, args) if hooks.translate is not None else _run_model(model)
     size, source = args.image_size, "--image-size"
+    if not size and args.preset_size:
+        size, source = args.preset_size, "the size the preset was trained at"
     if not size:
         size, source = trained_image_size(model, args.model)
     if not size:
@@ -124,18 +160,34 @@ def _translate_with_model(args):
     return images, names, skipped, run(images)
 
 
+def _sheets(image_grid, images, outputs):
+    """A sheet per image: the image, then its row of each output, under "input" and the
+    outputs' names (the keys of a dict; "output 1", ... for a list)."""
+    if isinstance(outputs, dict):
+        labels, outputs = list(outputs), list(outputs.values())
+    else:
+        labels = [f"output {k + 1}" for k in range(len(outputs))]
+    return [image_grid(np.stack([image, *(rows[i] for rows in outputs)]),
+                       labels=["input", *labels]) for i, image in enumerate(images)]
+
+
 def translate(args):
     from keras_portrait import image_grid  # noqa: PLC0415
     from keras_portrait import save_image  # noqa: PLC0415
 
+    args.model, card = _preset_file(args.model, args.int8)
+    args.preset_size = None if card is None or args.int8 else int(card["image_size"])
     check_model_file(args.model)
     check_images(args.images, "translate")
+    if args.paste_back and not args.face:
+        raise CommandLineError("--paste-back puts a translated face back: it needs --face")
     translate_with = (_translate_with_file if args.model.endswith(".tflite")
                       else _translate_with_model)
     images, names, skipped, outputs = translate_with(args)
-    if isinstance(outputs, list):  # one sheet per image: the input, then each output
-        outputs = [image_grid(np.stack([image, *(rows[i] for rows in outputs)]),
-                              columns=len(outputs) + 1) for i, image in enumerate(images)]
+    if isinstance(outputs, (list, dict)):  # one sheet per image: the input, then each output
+        outputs = _sheets(image_grid, images, outputs)
+    elif args.paste_back:
+        outputs = _pasted_back(args.aligned, outputs)
     for path, reason in skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     single = len(names) == 1 and args.output.lower().endswith((".png", ".jpg", ".jpeg"))
@@ -149,9 +201,38 @@ def translate(args):
     return 0
 
 
+def _preset_file(model, int8):
+    """(file, preset card or None): a preset name → its .keras file (its int8 .tflite with
+    `int8`) and its card; a path → itself."""
+    from keras_portrait import presets  # noqa: PLC0415
+
+    if os.path.exists(model) or model.endswith((".keras", ".tflite")):
+        if int8:
+            raise CommandLineError("--int8 runs a preset's .tflite file: give a preset name "
+                                   "(or the .tflite file itself)")
+        return model, None
+    found = presets.list()
+    if model not in found:
+        raise CommandLineError(f"{model!r} is neither a model file nor a preset (presets: "
+                               f"{', '.join(found) or 'none'})")
+    with input_errors(ValueError):
+        return presets.file(model, "tflite" if int8 else "keras"), presets.card(model)
+
+
+def _pasted_back(aligned, outputs):
+    """Each translated face warped back into its picture (`paste_back`, feathered edges)."""
+    from keras_portrait.face import paste_back  # noqa: PLC0415
+    from keras_portrait.imaging.reading import read_rgb8  # noqa: PLC0415
+
+    return [paste_back(read_rgb8(path), output, crop)
+            for (path, crop), output in zip(aligned, outputs)]
+
+
 def add_translate(parser):
-    parser.add_argument("model", help=f"a .keras file of a {class_names(translators(), 'or')}, or "
-                                      "an exported .tflite file")
+    parser.add_argument("model", help=f"a .keras file of a {class_names(translators(), 'or')}, "
+                                      "an exported .tflite file, or a preset's name "
+                                      "(`python -c 'import keras_portrait as kp; "
+                                      "print(list(kp.presets.list()))'`)")
     parser.add_argument("images", nargs="+", help="image files and folders")
     parser.add_argument("-o", "--output", required=True,
                         help="output folder (or a .png path for a single image)")
@@ -161,6 +242,16 @@ def add_translate(parser):
     parser.add_argument("--resize", default="crop", choices=["crop", "pad"],
                         help="how a picture that is not square becomes square: crop its "
                              "centre, or pad it (default: %(default)s)")
+    parser.add_argument("--face", action="store_true",
+                        help="translate the largest face of each picture, aligned as the "
+                             "presets' training crops (`keras-portrait prepare`); pictures "
+                             "without a face are skipped and named")
+    parser.add_argument("--paste-back", action="store_true",
+                        help="with --face: write each picture with its translated face put "
+                             "back, instead of the face crop")
+    parser.add_argument("--int8", action="store_true",
+                        help="a preset: run its int8 .tflite file through LiteRT instead of "
+                             "its Keras model")
     parser.add_argument("--threads", type=int, default=2,
                         help=".tflite: CPU threads of LiteRT (default: %(default)s)")
     add_family_options(parser, "add_translate_arguments")

@@ -32,3 +32,4 @@ from keras_portrait.face.mesh import fit_head
 from keras_portrait.face.mesh import rotate_render
 from keras_portrait.face.mesh import rotation_pair
 from keras_portrait.face.rotation_pairs import make_rotation_pairs
+from keras_portrait.face.portrait_crop import face_crop

@@ -11,6 +11,7 @@ import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
 from keras_portrait.grids import save_image
+from keras_portrait.grids import with_title
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -19,7 +20,8 @@ class SampleGrid(keras.callbacks.Callback):
     The inputs (`model.sample_inputs(num_samples, seed)`) are drawn once, at the first train
     begin, so consecutive grids differ only by what the model learnt. A grid is also written at
     train end when the last epoch had none. Files are `samples_epoch_{n:04d}.png`, `n` the
-    number of completed epochs.
+    number of completed epochs. Each grid is `model.sample_grid`'s (whose labels, when it has
+    some, name its columns) under the title "epoch n".
 
     Args:
         out_dir: str. Folder of the PNG files.
@@ -69,7 +71,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     def write(self, epoch):
         """Writes the grid of the current model under `epoch`; returns the uint8 grid."""
-        grid = self.model.sample_grid(self.inputs)
+        grid = with_title(self.model.sample_grid(self.inputs), f"epoch {epoch}")
         save_image(self.path(epoch), grid)
         if self.log_dir is not None:
             self._writer = self._writer or SummaryWriter(self.log_dir)

@@ -1,5 +1,6 @@
 """SynthPortraits: determinism, label correctness, controls, errors and golden images."""
 
+import importlib
 import os
 
 import cv2
@@ -189,3 +190,12 @@ def test_golden_images(sp, name, kwargs):
     np.testing.assert_array_equal(image, expected, err_msg=(
         f"{name} changed. If the renderer was changed on purpose, run "
         "`python tests/data/golden/regenerate.py` and commit the new PNGs."))
+
+
+def test_contact_sheet_captions_fit_a_64_pixel_tile_unshrunk():
+    sheet_module = importlib.import_module("keras_portrait.data.synth.contact_sheet")
+    scale = 12 / 32  # the caption bar of a 64-pixel tile is 12 pixels high
+    captions = [text for row in sheet_module._rows((1,), 0, 2, 0) for _, text in row]
+    assert "p+15 r+15" in captions and "roll -20" in captions
+    for text in captions:
+        assert cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] <= 64 - 4, text

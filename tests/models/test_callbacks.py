@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from sheets import check_labelled
 
 from keras_portrait.models import DCGAN
 from keras_portrait.models.callbacks import NonFiniteLossError
@@ -42,15 +43,16 @@ def test_sample_grid_uses_the_same_inputs_every_epoch(tmp_path):
     frozen = SampleGrid(str(tmp_path / "frozen"), num_samples=16)
     _gan(0.0).fit(_images(), epochs=2, callbacks=[frozen], verbose=0)
     first, second = _read(frozen.path(1)), _read(frozen.path(2))
-    # 16 images of 16×16 in a 4×4 grid with 2 px padding: 4·16 + 5·2 = 74.
-    assert first.shape == (74, 74, 3)
-    np.testing.assert_array_equal(first, second)
+    # 16 images of 16×16 in a 4×4 grid with 2 px padding (4·16 + 5·2 = 74), under a title.
+    title = check_labelled(first, rows=4, columns=4, tile=SIZE, labelled=())
+    np.testing.assert_array_equal(first[title:], second[title:])
+    assert not np.array_equal(first[:title], second[:title])  # "epoch 1", "epoch 2"
 
     trained = SampleGrid(str(tmp_path / "trained"), num_samples=16)
     _gan(1e-2).fit(_images(), epochs=2, callbacks=[trained], verbose=0)
-    grids = [_read(trained.path(1)), _read(trained.path(2))]
+    grids = [_read(trained.path(1))[title:], _read(trained.path(2))[title:]]
     assert not np.array_equal(grids[0], grids[1])
-    assert not np.array_equal(first, grids[0])
+    assert not np.array_equal(first[title:], grids[0])
 
 
 def test_sample_grid_every_n_epochs_and_at_train_end(tmp_path):
@@ -68,8 +70,10 @@ def test_sample_grid_every_n_epochs_and_at_train_end(tmp_path):
     ]
     assert [step for step, _ in images] == [2, 3]
     width, height, png = tf.make_ndarray(images[0][1].tensor)
-    assert (int(width), int(height)) == (38, 38)  # 2×2 images of 16 px
-    assert tf.io.decode_png(png).shape == (38, 38, 3)
+    written = tf.io.decode_png(png).numpy()
+    title = check_labelled(written, rows=2, columns=2, tile=SIZE, labelled=())  # 2×2 of 16 px
+    assert (int(width), int(height)) == (38, 38 + title) and written.shape == (38 + title, 38, 3)
+    np.testing.assert_array_equal(written, _read(str(tmp_path / "samples_epoch_0002.png")))
 
 
 def test_sample_grid_rejects_bad_arguments(tmp_path):

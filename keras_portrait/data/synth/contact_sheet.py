@@ -35,13 +35,20 @@ def _identity_per_hair_style(seed, search=500):
     return [(style, found[style]) for style in idt.HAIR_STYLES if style in found]
 
 
+def _tilt_caption(pitch, roll):
+    """Short enough to be read under a 64-pixel tile: the angle that is not 0, or both."""
+    if pitch and roll:
+        return f"p{pitch:+d} r{roll:+d}"
+    return f"roll {roll:+d}" if roll else f"pitch {pitch:+d}"
+
+
 def _rows(identities, poses_identity, attribute_identity, seed):
     rows = []
     for identity in identities:
         rows.append([(dict(identity=identity, expression=e), e) for e in labels.EXPRESSIONS])
     rows.append([(dict(identity=poses_identity, yaw=y), f"yaw {y:+d}")
                  for y in (-90, -60, -30, 0, 30, 60, 90)])
-    rows.append([(dict(identity=poses_identity, pitch=p, roll=r), f"pitch {p:+d} roll {r:+d}")
+    rows.append([(dict(identity=poses_identity, pitch=p, roll=r), _tilt_caption(p, r))
                  for p, r in ((-25, 0), (-12, 0), (12, 0), (25, 0), (0, -20), (0, 20),
                               (15, 15))])
     rows.append([(dict(identity=attribute_identity, style=s, yaw=15), s) for s in styles.STYLES])
@@ -61,10 +68,12 @@ def _rows(identities, poses_identity, attribute_identity, seed):
 
 def contact_sheet(renderer=None, size=128, identities=(1, 6, 17, 25), poses_identity=0,
                   attribute_identity=2):
-    """Renders the control overview as one RGB uint8 image.
+    """Renders the control overview as one RGB uint8 image, each tile captioned with its
+    control (the columns mean something else on every row).
 
-    Rows: each identity under the 7 expressions, yaw from -90 to 90, pitch and roll, every style,
-    glasses / ages / genders, hair colours, and one identity per hair style.
+    Rows: each identity under the 7 expressions, yaw from -90 to 90, pitch and roll ("p+15
+    r+15": both), every style, glasses / ages / genders, hair colours, and one identity per
+    hair style.
 
     Args:
         renderer: a `SynthPortraits`. Defaults to `SynthPortraits(seed=0)`.

@@ -289,7 +289,8 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
             return ops.stack([real, fake, self.generator_b2a(fake, training=False)], axis=1)
 
         rows = batched_uint8(row, ops.convert_to_tensor(inputs, "float32"), batch_size)
-        return image_grid(rows.reshape(-1, *rows.shape[2:]), columns=3)
+        return image_grid(rows.reshape(-1, *rows.shape[2:]), columns=3,
+                          labels=("input A", "to B", "back to A"))
 
     # --- serialization ------------------------------------------------------------------------
     def get_config(self):

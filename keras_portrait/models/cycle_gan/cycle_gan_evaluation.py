@@ -10,6 +10,9 @@ from keras_portrait.grids import image_grid
 from keras_portrait.grids import to_uint8
 
 DIRECTIONS = ("a2b", "b2a")
+# The columns of each direction's sheet (the last only when paired).
+SHEET_LABELS = {"a2b": ("input A", "to B", "back to A", "true B"),
+                "b2a": ("input B", "to A", "back to B", "true A")}
 
 
 def evaluate_translation(
@@ -44,8 +47,8 @@ def evaluate_translation(
     Returns:
         `(report, sheets)`: `report` a JSON-ready dict, per direction the summaries (mean, std,
         min, max) of every figure and the image count; `sheets` direction → uint8 grid, one
-        row per input: input | translation | reconstruction (| true other-domain image when
-        `paired`).
+        row per input, under `SHEET_LABELS`: input | translation | reconstruction (| true
+        other-domain image when `paired`).
     """
     images_a = _as_float(images_a, "images_a")
     if images_b is not None:
@@ -87,7 +90,8 @@ def evaluate_translation(
         report[direction] = {"count": int(source.shape[0]), **figures}
         columns = [source, translated, reconstructed] + ([target] if target is not None else [])
         rows = np.stack([to_uint8(c[:sheet_rows]) for c in columns], axis=1)
-        sheets[direction] = image_grid(rows.reshape(-1, *rows.shape[2:]), columns=len(columns))
+        sheets[direction] = image_grid(rows.reshape(-1, *rows.shape[2:]),
+                                       labels=SHEET_LABELS[direction][:len(columns)])
     return report, sheets
 
 

@@ -131,6 +131,8 @@ class GauGAN(SampleBatchMixin, BaseGAN):
     DISCRIMINATORS = ("discriminator", "critic")  # no critic without metadata control
     OPTIMIZERS = ({"learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.999},
                   {"learning_rate": 4e-4, "beta_1": 0.0, "beta_2": 0.999})
+    # The columns of `sample_grid`.
+    SAMPLE_LABELS = ("mask", "real", "own style", "random style")
 
     def __init__(
         self,
@@ -411,8 +413,8 @@ class GauGAN(SampleBatchMixin, BaseGAN):
                 "metadata": metadata.astype(np.float32)}
 
     def sample_grid(self, inputs, batch_size=32):
-        """A uint8 grid, one row per example: mask | real image | synthesized with the real
-        image's style | with a random style (seed 0)."""
+        """A uint8 grid, one row per example, under `SAMPLE_LABELS`: mask | real image |
+        synthesized with the real image's style | with a random style (seed 0)."""
         masks, images, metadata = inputs["mask"], inputs["image"], inputs["metadata"]
         own_style = np.concatenate([
             self.synthesize(masks[i : i + 1], metadata[i : i + 1], images[i : i + 1])
@@ -422,7 +424,7 @@ class GauGAN(SampleBatchMixin, BaseGAN):
         rows = np.stack(
             [colorize_mask(masks), to_uint8(images), own_style, random_style], axis=1
         )
-        return image_grid(rows.reshape(-1, *rows.shape[2:]), columns=4)
+        return image_grid(rows.reshape(-1, *rows.shape[2:]), labels=self.SAMPLE_LABELS)
 
     # --- serialization ------------------------------------------------------------------------
     def get_config(self):

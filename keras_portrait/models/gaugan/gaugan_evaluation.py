@@ -90,9 +90,10 @@ def evaluate_synthesis(model, count=32, seed=1000, image_size=None, batch_size=1
 
     Returns:
         `(report, sheets)`: `report` a JSON-ready dict; `sheets` name → uint8 grid: "control"
-        (one sitter's mask, then rows: the ages of `AGES`; without and with glasses, next to
-        the true renders; five random styles) and "fidelity" (one row per sitter: mask | true
-        render | synthesized with its own style | `mask_fn` of that, gray when no face).
+        (three rows of one sitter, each under its own column labels: the mask, then the ages
+        of `AGES` in years; without and with glasses, next to the true renders; five random
+        styles) and "fidelity" (one row per sitter: mask | true render | synthesized with its
+        own style | `mask_fn` of that, gray when no face).
     """
     if count < 1:
         raise ValueError(f"`count` must be >= 1. Received: count={count}")
@@ -233,7 +234,8 @@ def _fidelity_sheet(masks, images, own, found, rows):
                 for f in found[:rows]]
     tiles = np.stack([colorize_mask(masks[:rows]), images[:rows], own[:rows],
                       np.stack(detected)], axis=1)
-    return image_grid(tiles.reshape(-1, *tiles.shape[2:]), columns=4)
+    return image_grid(tiles.reshape(-1, *tiles.shape[2:]),
+                      labels=("mask", "true render", "own style", "its mask"))
 
 
 def _control_sheet(model, sitters, float_images, columns=len(AGES) + 1):
@@ -241,15 +243,22 @@ def _control_sheet(model, sitters, float_images, columns=len(AGES) + 1):
     metadata = sitters["metadata"][:1]
     blank = np.full(sitters["image"].shape[1:], 255, np.uint8)
 
-    def row(images):
+    def row(images, labels):
+        # The rows show different controls: each is a grid under its own labels.
         images = [colorize_mask(mask[0])] + list(images)
-        return images + [blank] * (columns - len(images))
+        missing = columns - len(images)
+        return image_grid(np.stack(images + [blank] * missing),
+                          labels=["mask", *labels] + [""] * missing)
 
     ages = model.synthesize(np.repeat(mask, len(AGES), 0), _sweep(metadata, _AGE, AGES),
                             style_images=style)
     glasses = model.synthesize(np.repeat(mask, 2, 0), _sweep(metadata, _GLASSES, (0.0, 1.0)),
                                style_images=style)
     styles = np.concatenate([model.synthesize(mask, metadata, seed=s) for s in range(columns - 1)])
-    tiles = (row(ages) + row([*glasses, sitters["glasses_off"][0], sitters["glasses_on"][0]])
-             + row(styles))
-    return image_grid(np.stack(tiles), columns=columns)
+    low, high = AGE_RANGE
+    return np.concatenate([
+        row(ages, [f"age {low + a * (high - low):.0f}" for a in AGES]),
+        row([*glasses, sitters["glasses_off"][0], sitters["glasses_on"][0]],
+            ["no glasses", "glasses", "true, none", "true, on"]),
+        row(styles, [f"style {s}" for s in range(columns - 1)]),
+    ])

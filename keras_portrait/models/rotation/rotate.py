@@ -83,8 +83,9 @@ def rotate(image, yaw, model=None, pitch=None, relative=False, size=256, landmar
 
 def rotation_row(image, yaws=(-40.0, -20.0, 0.0, 20.0, 40.0), model=None, size=256, **kwargs):
     """A uint8 sheet of one portrait turned to each of `yaws`: the crop, then one column per
-    yaw; the top row shows the raw renders (holes in magenta), the bottom row the cleaned
-    faces (the top row alone without a model). Other arguments go to `rotate`.
+    yaw, labelled "input" and "yaw -40" ("turn -40" with `relative=True`); the top row shows
+    the raw renders (holes in magenta), the bottom row the cleaned faces (the top row alone
+    without a model). Other arguments go to `rotate`.
 
     Raises:
         ValueError: when no face is found.
@@ -105,4 +106,5 @@ def rotation_row(image, yaws=(-40.0, -20.0, 0.0, 20.0, 40.0), model=None, size=2
     tiles = [turns[0].crop, *raw]
     if model is not None:
         tiles += [turns[0].crop, *(turn.cleaned for turn in turns)]
-    return image_grid(np.stack(tiles), columns=len(yaws) + 1)
+    word = "turn" if kwargs.get("relative") else "yaw"
+    return image_grid(np.stack(tiles), labels=["input", *(f"{word} {yaw:+g}" for yaw in yaws)])

@@ -127,8 +127,9 @@ def evaluate_rotation(model=None, count=16, image_size=128, seed=1000,
         sheet_rows: int. Examples per style on the sheet. Defaults to `4`.
 
     Returns:
-        `(report, sheet)`: a JSON-ready dict and a uint8 sheet whose rows are source | raw
-        render (holes magenta) | model output | truth.
+        `(report, sheet)`: a JSON-ready dict and a uint8 sheet of `sheet_rows` rows per style
+        (in `styles` order), labelled source | render (its holes magenta) | model (its output;
+        "no model": the render) | truth.
     """
     if count < 1:
         raise ValueError(f"`count` must be >= 1. Received: count={count}")
@@ -169,4 +170,5 @@ def evaluate_rotation(model=None, count=16, image_size=128, seed=1000,
             shown = raws[k].copy()
             shown[holes[k]] = HOLE_COLOR
             tiles += [sources[k], shown, outputs[k], truths[k]]
-    return report, image_grid(np.stack(tiles), columns=4)
+    output = "model" if model is not None else "no model"
+    return report, image_grid(np.stack(tiles), labels=("source", "render", output, "truth"))

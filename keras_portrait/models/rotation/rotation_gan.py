@@ -85,6 +85,8 @@ class RotationGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
                   {"learning_rate": 4e-4, "beta_1": 0.0, "beta_2": 0.999})
     # The identity term is on once an embedder is set (identity_weight defaults to 1).
     IDENTITY_EMBEDDER_REQUIRED = False
+    # The columns of `sample_grid`.
+    SAMPLE_LABELS = ("render", "cleaned", "target")
 
     def __init__(
         self,
@@ -241,14 +243,15 @@ class RotationGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
         return {"render": render, "holes": holes, "target": target}
 
     def sample_grid(self, inputs, batch_size=16):
-        """A uint8 grid, one row per example: render (holes in magenta) | cleaned | target."""
+        """A uint8 grid, one row per example, under `SAMPLE_LABELS`: render (holes in
+        magenta) | cleaned | target."""
         render = to_uint8(inputs["render"])
         holes = np.asarray(inputs["holes"])[..., 0] > 0.5
         cleaned = self.clean(render, holes, batch_size=batch_size)
         shown = render.copy()
         shown[holes] = HOLE_COLOR
         rows = np.stack([shown, cleaned, to_uint8(inputs["target"])], axis=1)
-        return image_grid(rows.reshape(-1, *rows.shape[2:]), columns=3)
+        return image_grid(rows.reshape(-1, *rows.shape[2:]), labels=self.SAMPLE_LABELS)
 
     # --- serialization ------------------------------------------------------------------------
     def get_config(self):

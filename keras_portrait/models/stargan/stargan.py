@@ -307,12 +307,14 @@ class StarGAN(SampleBatchMixin, BaseGAN):
         return np.stack(rows, axis=1)
 
     def sample_grid(self, inputs, batch_size=64):
-        """A uint8 grid, one row per input: the input, then its translation into each domain."""
+        """A uint8 grid, one row per input: the input, then its translation into each domain,
+        under the labels "input" and `domain_names`."""
         inputs = np.asarray(ops.convert_to_numpy(inputs), dtype=np.float32)
         rows = np.concatenate(
             [to_uint8(inputs)[:, None], self.translate_all(inputs, batch_size=batch_size)], axis=1
         )
-        return image_grid(rows.reshape(-1, *rows.shape[2:]), columns=rows.shape[1])
+        return image_grid(rows.reshape(-1, *rows.shape[2:]),
+                          labels=["input", *self.domain_names])
 
     def _domain_id(self, domain):
         if isinstance(domain, str):

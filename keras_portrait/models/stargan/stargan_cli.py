@@ -190,11 +190,12 @@ def _targets(to, domains, source):
     raise CommandLineError(f"unknown domain {to!r} for {source}. Valid: {valid}")
 
 
-def _rows(translate_into, targets, every):
-    """The function of images → one output per image (a target), or a row per target."""
+def _rows(translate_into, targets, every, domains):
+    """The function of images → one output per image (a target), or a dict domain name → its
+    outputs (`translate` writes a sheet per image, the columns named by the keys)."""
     def run(images):
-        rows = [translate_into(images, k) for k in targets]
-        return rows if every else rows[0]
+        rows = {domains[k]: translate_into(images, k) for k in targets}
+        return rows if every else next(iter(rows.values()))
     return run
 
 
@@ -202,7 +203,7 @@ def translate(model, args):
     """The translation into `--to` (every domain: a sheet per image)."""
     targets = _targets(args.to, model.domain_names, args.model)
     return _rows(lambda images, k: model.translate(images / 127.5 - 1.0, k), targets,
-                 args.to == "all")
+                 args.to == "all", model.domain_names)
 
 
 def _file_domains(path, runner):
@@ -227,7 +228,7 @@ def translate_file(runner, args):
     targets = _targets(args.to, domains, args.model)
     eye = np.eye(len(domains), dtype=np.float32)
     return _rows(lambda images, k: run_image_file(runner, images, label=eye[k]), targets,
-                 args.to == "all")
+                 args.to == "all", domains)
 
 
 STARGAN_COMMANDS = FamilyCommands(

@@ -238,9 +238,9 @@ def evaluate_expressions(
 
     Returns:
         `(report, sheet)`: `report` a JSON-ready dict (counts, seed, image size, then the
-        figures above; means via `metrics.summary`); `sheet` a uint8 grid of 8 columns, two rows
-        per sitter: the input then its translations in EXPRESSIONS order, and under them a blank
-        cell then the true renders.
+        figures above; means via `metrics.summary`); `sheet` a uint8 grid of 8 columns labelled
+        "input" and EXPRESSIONS, two rows per sitter: the input then its translations, and
+        under them a blank cell then the true renders.
     """
     _check_arguments(model, count, batch_size, sheet_rows)
     size = model.image_size if image_size is None else image_size
@@ -373,7 +373,7 @@ def _sheet(data, translated, sheet_rows):
     top = np.concatenate([data.inputs[:rows, None], translated[:rows]], axis=1)
     bottom = np.concatenate([blank, data.truths[:rows]], axis=1)
     cells = np.stack([top, bottom], axis=1).reshape(-1, *data.inputs.shape[1:])
-    return image_grid(cells, columns=len(EXPRESSIONS) + 1)
+    return image_grid(cells, labels=("input", *EXPRESSIONS))
 
 
 def _counts(ids):

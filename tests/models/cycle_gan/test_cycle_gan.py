@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from harness import check_model_save, check_train_step
+from sheets import check_labelled
 
 from keras_portrait.grids import to_uint8
 from keras_portrait.models.cycle_gan import CycleGAN, ImagePool
@@ -155,8 +156,9 @@ def test_sample_inputs_and_grid():
     inputs = gan.sample_inputs(8, seed=0)
     assert tuple(inputs.shape) == (3, 32, 32, 3)
     grid = gan.sample_grid(inputs)
-    # 3 rows of input | translation | reconstruction, 2-pixel padding.
-    assert grid.shape == (3 * 32 + 4 * 2, 3 * 32 + 4 * 2, 3) and grid.dtype == np.uint8
+    # 3 rows of input | translation | reconstruction, 2-pixel padding, under their labels.
+    assert grid.dtype == np.uint8
+    check_labelled(grid, rows=3, columns=3, tile=32)
 
 
 # --- the identity-aware term ------------------------------------------------------------------

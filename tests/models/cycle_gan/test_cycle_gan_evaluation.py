@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+from sheets import check_labelled
 
 from keras_portrait import metrics
 from keras_portrait.models.cycle_gan import CycleGAN, evaluate_translation
@@ -33,7 +34,7 @@ def test_an_identity_translation_scores_as_the_untranslated_input():
         assert figures["translation_vs_truth"] == figures["input_vs_truth"]
         assert figures["identity_similarity"]["mean"] == pytest.approx(1.0)
         # input | translation | reconstruction | truth, 3 rows of 24 px + 2 px padding.
-        assert sheets[direction].shape == (3 * 24 + 8, 4 * 24 + 10, 3)
+        check_labelled(sheets[direction], rows=3, columns=4, tile=24)
     expected = metrics.ssim(a, b).mean()
     assert report["a2b"]["input_vs_truth"]["ssim"]["mean"] == pytest.approx(expected)
 
@@ -46,13 +47,14 @@ def test_a_perfect_translation_matches_the_truth():
     assert report["a2b"]["translation_vs_truth"]["ssim"]["mean"] == pytest.approx(1.0)
     assert report["a2b"]["reconstruction_vs_input"]["ssim"]["mean"] == pytest.approx(1.0)
     assert report["a2b"]["input_vs_truth"]["ssim"]["mean"] < 0.1
-    assert sheets["a2b"].shape[0] == 2 * 24 + 6
+    check_labelled(sheets["a2b"], rows=2, columns=4, tile=24)
 
 
 def test_unpaired_and_one_domain_reports():
     gan = _gan(lambda x: 0.5 * x, lambda x: 2.0 * x)
     report, sheets = evaluate_translation(gan, _images(3) * 0.5)
     assert set(sheets) == {"a2b"} and "b2a" not in report
+    check_labelled(sheets["a2b"], rows=3, columns=3, tile=24)  # no truth column unpaired
     assert "translation_vs_truth" not in report["a2b"]
     # 0.5x then 2x: the cycle closes exactly (up to float rounding).
     assert report["a2b"]["reconstruction_vs_input"]["ssim"]["mean"] == pytest.approx(1.0)

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from harness import check_model_save, check_train_step
+from sheets import check_labelled
 
 from keras_portrait import losses
 from keras_portrait.models import GauGAN
@@ -199,7 +200,9 @@ def test_sample_grid():
         gan.sample_inputs(2)
     gan.set_sample_batch(_batch(3))
     grid = gan.sample_grid(gan.sample_inputs(2))
-    assert grid.shape == (2 * 32 + 3 * 2, 4 * 32 + 5 * 2, 3)
+    # mask | real | own style | random style, under their labels.
+    assert GauGAN.SAMPLE_LABELS == ("mask", "real", "own style", "random style")
+    check_labelled(grid, rows=2, columns=4, tile=32)
     assert colorize_mask(np.array([[0, 6]])).shape == (1, 2, 3)
 
 

@@ -3,6 +3,7 @@ import json
 import keras
 import numpy as np
 import pytest
+from sheets import check_labelled
 
 from keras_portrait.data import SynthPortraits
 from keras_portrait.labels import MASK_CLASSES
@@ -73,10 +74,15 @@ def test_masks_read_back_exactly_give_miou_one(untrained):
 def test_sheet_layouts(untrained):
     _, (_, sheets) = untrained
     # fidelity: mask | true | own style | read mask, one row per sitter; 32 px + 2 px padding.
-    assert sheets["fidelity"].shape == (COUNT * 34 + 2, 4 * 34 + 2, 3)
-    # control: mask + 5 ages; mask, glasses off/on, true off/on; mask + 5 random styles.
-    assert sheets["control"].shape == (3 * 34 + 2, 6 * 34 + 2, 3)
-    assert sheets["control"].dtype == np.uint8
+    check_labelled(sheets["fidelity"], rows=COUNT, columns=4, tile=32)
+    # control: mask + 5 ages; mask, glasses off/on, true off/on; mask + 5 random styles; each
+    # row under its own labels (the glasses row leaves its last column blank, unlabelled).
+    control = sheets["control"]
+    assert control.dtype == np.uint8 and control.shape[0] % 3 == 0
+    part = control.shape[0] // 3
+    for k, labelled in enumerate((range(6), range(5), range(6))):
+        check_labelled(control[k * part : (k + 1) * part], rows=1, columns=6, tile=32,
+                       labelled=labelled)
 
 
 def test_no_face_found_is_counted_not_scored():
@@ -85,7 +91,8 @@ def test_no_face_found_is_counted_not_scored():
                                         mask_fn=lambda images: [None] * len(images))
     assert report["mask_fidelity"]["synthesized"] == {"count": 0, "no_face": 2}
     # Gray tiles stand for the missing masks.
-    assert np.all(sheets["fidelity"][2:34, 3 * 34 + 2 : 4 * 34] == 128)
+    band = check_labelled(sheets["fidelity"], rows=2, columns=4, tile=32)
+    assert np.all(sheets["fidelity"][band + 2 : band + 34, 3 * 34 + 2 : 4 * 34] == 128)
 
 
 def test_glasses_only_generator_changes_every_pixel_and_nothing_with_age():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sheets import check_labelled
 
 from keras_portrait import RotationGAN
 from keras_portrait import rotate
@@ -39,7 +40,8 @@ def test_rotation_row_with_a_model(portrait):
                       discriminator_layers=3, seed=0)
     row = rotation_row(image, (-20.0, 0.0, 20.0), model=gan, size=SIZE, landmarks=points)
     padding = 2
-    assert row.shape == (2 * SIZE + 3 * padding, 4 * SIZE + 5 * padding, 3)
+    band = check_labelled(row, rows=2, columns=4, tile=SIZE)  # input, yaw -20, yaw +0, yaw +20
+    row = row[band:]
     top, bottom = row[padding:padding + SIZE], row[2 * padding + SIZE:-padding]
     np.testing.assert_array_equal(top[:, padding:padding + SIZE],
                                   bottom[:, padding:padding + SIZE])  # the crop, twice

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sheets import check_labelled
 
 from keras_portrait import RotationGAN
 from keras_portrait import evaluate_rotation
@@ -28,7 +29,8 @@ def test_report_and_sheet():
     for scores in (photo["unturned_source"], photo["raw_render"]):
         assert scores["ssim"]["n"] == 2 and -1.0 <= scores["ssim"]["mean"] <= 1.0
         assert np.isfinite(scores["psnr"]["mean"])
-    assert sheet.dtype == np.uint8 and sheet.shape == (2 * 32 + 3 * 2, 4 * 32 + 5 * 2, 3)
+    assert sheet.dtype == np.uint8  # source | render | model | truth
+    check_labelled(sheet, rows=2, columns=4, tile=32)
     # The raw render's holes are black: far darker than the truth; Telea's fill is not.
     raw, filled = photo["raw_render"]["regions"], photo["inpainted_render"]["regions"]
     holes = [name for name in ("small_holes", "large_holes") if raw[name] is not None]

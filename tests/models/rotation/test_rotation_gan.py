@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from harness import check_model_save, check_train_step
+from sheets import check_labelled
 
 from keras_portrait import losses
 from keras_portrait.models.rotation import synth_rotation_pairs
@@ -179,7 +180,8 @@ def test_clean_and_sample_grid(trained):
         RotationGAN(**TINY).sample_inputs(2)
     gan.set_sample_batch(batch)
     grid = gan.sample_grid(gan.sample_inputs(2))
-    assert grid.dtype == np.uint8 and grid.shape[0] > grid.shape[1] / 3 > 0
+    assert grid.dtype == np.uint8
+    check_labelled(grid, rows=2, columns=3, tile=32)  # render | cleaned | target
     # Holes are shown in magenta in the first column.
     assert (grid.reshape(-1, 3) == [255, 0, 255]).all(axis=1).any()
 

@@ -1,8 +1,11 @@
+import sys
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from harness import check_model_save, check_train_step
+from sheets import check_labelled
 
 from keras_portrait import losses
 from keras_portrait.labels import EXPRESSIONS
@@ -122,11 +125,20 @@ def test_translate_and_translate_all():
     assert row.shape == (1, 7, 32, 32, 3)
     assert np.abs(row[0, 1].astype(int) - happy[0].astype(int)).max() <= 1
     grid = gan.sample_grid(images[:2])
-    assert grid.shape == (2 * 32 + 3 * 2, 8 * 32 + 9 * 2, 3)
+    check_labelled(grid, rows=2, columns=8, tile=32)  # "input", then the 7 domains
     with pytest.raises(ValueError, match="Unknown domain 'smirk'"):
         gan.translate(images, "smirk")
     with pytest.raises(ValueError, match="attribute model"):
         gan.translate(images, {"happy": 1})
+
+
+def test_sample_grid_names_its_columns_by_the_domains(monkeypatch):
+    module = sys.modules[StarGAN.__module__]
+    received = []
+    monkeypatch.setattr(module, "image_grid", lambda images, labels: received.append(labels))
+    StarGAN(**TINY, num_domains=3, domain_names=("blond", "brown", "black"), seed=0
+            ).sample_grid(_images(1))
+    assert received == [["input", "blond", "brown", "black"]]
 
 
 def test_attribute_dict_targets_clear_other_hair_colours():

@@ -3,6 +3,7 @@ import json
 import keras
 import numpy as np
 import pytest
+from sheets import check_labelled
 
 from keras_portrait import metrics
 from keras_portrait.labels import EXPRESSIONS
@@ -110,8 +111,10 @@ def test_report_and_sheet_of_a_tiny_stargan():
     # Unchanged pairs: the input is the truth, SSIM 1 and PSNR infinite.
     assert report["psnr"]["input"]["all"]["non_finite"] == 3
     assert report["ssim"]["input"]["all"]["max"] == pytest.approx(1.0)
-    # Two rows (input + translations, blank + truths) per sitter, 8 columns, 2 px padding.
-    assert sheet.shape == (6 * SIZE + 7 * 2, 8 * SIZE + 9 * 2, 3) and sheet.dtype == np.uint8
+    # Two rows (input + translations, blank + truths) per sitter, 8 columns, 2 px padding,
+    # under "input" and the expressions.
+    assert sheet.dtype == np.uint8
+    check_labelled(sheet, rows=6, columns=8, tile=SIZE)
 
 
 def test_judge_accuracy_matches_a_hand_count(targets):
@@ -142,9 +145,11 @@ def test_judge_accuracy_matches_a_hand_count(targets):
     own = _brightness_judge(inputs).argmax(axis=1) == targets.sources
     assert judged["input_own_accuracy"] == pytest.approx(own.mean())
     assert "identity" not in report
-    # The sheet's first cell is the input, the cell under it blank.
-    np.testing.assert_array_equal(sheet[2 : 2 + SIZE, 2 : 2 + SIZE], targets.inputs[0])
-    below = 2 * 2 + SIZE
+    # Under the labels, the sheet's first cell is the input, the cell under it blank.
+    band = check_labelled(sheet, rows=6, columns=8, tile=SIZE)
+    np.testing.assert_array_equal(sheet[band + 2 : band + 2 + SIZE, 2 : 2 + SIZE],
+                                  targets.inputs[0])
+    below = band + 2 * 2 + SIZE
     assert np.all(sheet[below : below + SIZE, 2 : 2 + SIZE] == 255)
 
 
