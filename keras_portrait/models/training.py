@@ -34,7 +34,9 @@ def train(
 ):
     """Trains a GAN with `fit` into `out_dir`; the same call after a crash or kill resumes it.
 
-    `out_dir` receives `samples_epoch_NNNN.png` (fixed inputs, every `sample_every` epochs),
+    `out_dir` receives `samples_epoch_NNNN.png` (fixed inputs, every `sample_every` epochs;
+    a family that translates real inputs uses those of `set_sample_batch`, else the data's
+    first `num_samples` examples),
     `log.json` (the losses of every epoch), `backup/` (the whole training state, see
     `TrainingBackup`) and, at the end, `model.keras`. When `backup/` exists, training continues
     from its step: the weights, both optimizers, the seed generator and the epoch's running
@@ -87,6 +89,7 @@ def train(
             f"{out_dir!r} already holds {start // steps_per_epoch} epochs (step {start}), more "
             f"than epochs={epochs}: pass a larger `epochs` or another folder."
         )
+    _default_sample_batch(model, dataset, num_samples)
     guard = NonFiniteLossGuard(initial_step=start)
     run_callbacks = [
         guard,
@@ -106,6 +109,25 @@ def train(
                        verbose)
     _save_atomically(model, os.path.join(out_dir, MODEL_FILE))
     return history
+
+
+def _default_sample_batch(model, dataset, num_samples):
+    """A family that grids real inputs and has none set gets the data's first examples (up to
+    `num_samples`, gathered over the first batches); `set_sample_batch` chooses others."""
+    stored = getattr(model, "_sample_batch", None)
+    if not hasattr(model, "set_sample_batch") or (stored is not None and
+                                                  stored.value is not None):
+        return
+    batches, count = [], 0
+    for batch in dataset:
+        batches.append(batch)
+        count += int(tf.shape(tf.nest.flatten(batch)[0])[0])
+        if count >= num_samples:
+            break
+    if batches:
+        joined = tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0)[:num_samples],
+                                       *batches)
+        model.set_sample_batch(joined)
 
 
 def _announce(model, dataset, out_dir, epochs, steps_per_epoch, start):

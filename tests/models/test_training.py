@@ -125,3 +125,17 @@ def test_weights_without_the_seed_state_still_load(tmp_path):
     np.testing.assert_array_equal(fresh.seed_generator.state.numpy(), [1, 99])
     for a, b in zip(gan.generator.variables, fresh.generator.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_a_translation_model_without_sample_inputs_grids_the_datas_first_examples(tmp_path):
+    from keras_portrait.models import CycleGAN
+
+    rng = np.random.default_rng(0)
+    photos = rng.uniform(-1, 1, (6, 32, 32, 3)).astype("float32")
+    paintings = rng.uniform(-1, 1, (6, 32, 32, 3)).astype("float32")
+    data = tf.data.Dataset.from_tensor_slices((photos, paintings)).batch(2)
+    gan = CycleGAN(filters=4, num_blocks=1, discriminator_filters=4, seed=0)
+    train(gan, data, str(tmp_path), epochs=1, steps_per_epoch=1, num_samples=3, verbose=0)
+    # Three examples, gathered over the first two batches: the photos' first three.
+    np.testing.assert_array_equal(gan.sample_inputs(8), photos[:3])
+    assert os.path.isfile(tmp_path / "samples_epoch_0001.png")

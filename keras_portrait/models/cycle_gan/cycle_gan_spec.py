@@ -31,5 +31,6 @@ CYCLE_GAN_SPEC = FamilySpec(
     synth_options={"style_b": "painting"}, face_framing=True,
     train_defaults={"batch_size": 1, "num_samples": 8, "num_blocks": 9, "learning_rate": 2e-4},
     export_inputs=(ExportInput("images", "image"),),  # call(): the a2b generator
+    presets=("cyclegan-photo2painting-128",),
     cli=CYCLE_GAN_COMMANDS,
 )
