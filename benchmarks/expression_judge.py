@@ -18,7 +18,6 @@ took 14 minutes. Accuracy was still rising at the last epoch: more epochs buy mo
 """
 
 import argparse
-import json
 import os
 import pathlib
 import time
@@ -31,6 +30,7 @@ from keras_portrait.data.synth.framing import framed_sample
 from keras_portrait.labels import EXPRESSIONS
 from keras_portrait.models.classifier import SYNTH_FACE_BOX
 from keras_portrait.models.classifier import train_expression_classifier
+from run_info import append_row
 from run_info import run_header  # benchmarks/run_info.py
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results" / "expression_judge.json"
@@ -114,10 +114,7 @@ def main():
         "model": os.path.abspath(args.out),
         "seed_paper_test_accuracy": SEED_PAPER_TEST_ACCURACY,
     }
-    line = json.dumps(row)
-    print(line)
-    with open(args.results, "a") as f:
-        f.write(line + "\n")
+    append_row(args.results, row)
 
 
 if __name__ == "__main__":

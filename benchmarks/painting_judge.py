@@ -41,7 +41,6 @@ by 3.6 points.
 """
 
 import argparse
-import json
 import os
 import pathlib
 import time
@@ -59,6 +58,7 @@ from keras_portrait.models.classifier import _as_judge  # the expression judge's
 from keras_portrait.models.classifier import _fit
 from keras_portrait.models.classifier import pixel_box
 from keras_portrait.networks.resnet_classifier import resnet_classifier
+from run_info import append_row
 from run_info import run_header  # benchmarks/run_info.py
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -267,10 +267,7 @@ def main():
         "seconds": time.perf_counter() - start,
         "model": os.path.abspath(args.out),
     }
-    line = json.dumps(row)
-    print(line)
-    with open(args.results, "a") as f:
-        f.write(line + "\n")
+    append_row(args.results, row)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What every benchmark result line starts with: which benchmark, the command, the machine and
 how busy it was (shared by the scripts of this folder)."""
 
+import json
 import os
 import platform
 import shlex
@@ -20,3 +21,11 @@ def run_header(benchmark, load_start):
         "affinity": sorted(os.sched_getaffinity(0)),
         "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]},
     }
+
+
+def append_row(path, row):
+    """Prints `row` as one JSON line and appends it to the JSON-lines file `path`."""
+    line = json.dumps(row)
+    print(line)
+    with open(path, "a") as f:
+        f.write(line + "\n")

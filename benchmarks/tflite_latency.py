@@ -25,7 +25,6 @@ One JSON row per (architecture, size), printed and appended to `--out`.
 
 import argparse
 import collections
-import json
 import os
 import pathlib
 import statistics
@@ -45,7 +44,8 @@ from keras_portrait.data import synth_portraits
 from keras_portrait.export import tflite
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run_info import run_header  # noqa: E402  (benchmarks/run_info.py)
+from run_info import append_row  # noqa: E402  (benchmarks/run_info.py)
+from run_info import run_header  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "tflite_latency.jsonl"
@@ -290,11 +290,8 @@ def main():
             row = measure(arch, size, args, os.getloadavg()[0])
             if args.note:
                 row["note"] = args.note
-            line = json.dumps(row)
-            print(line, flush=True)
             os.makedirs(os.path.dirname(args.out), exist_ok=True)
-            with open(args.out, "a") as f:
-                f.write(line + "\n")
+            append_row(args.out, row)
 
 
 if __name__ == "__main__":

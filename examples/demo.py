@@ -48,9 +48,7 @@ def default_photos(count):
             return paths[::step][:count], "test split of ../shared/data/real/photos_pixabay"
     faces = os.path.join(SHARED, "faces")
     if os.path.isdir(faces):
-        from keras_portrait.imaging.reading import list_images  # noqa: PLC0415
-
-        return list_images(faces)[:count], "../shared/data/faces"
+        return kp.imaging.list_images(faces)[:count], "../shared/data/faces"
     return None, None
 
 
@@ -122,11 +120,12 @@ def main(argv=None):
     size = int(kp.presets.card(args.preset)["image_size"])
 
     if args.photos:
-        missing = [p for p in args.photos if not os.path.exists(p)]
-        if missing:
-            print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        try:
+            paths = [path for path, _ in kp.data.named_image_files(args.photos)]
+        except FileNotFoundError as error:
+            print(f"error: {str(error)[0].lower()}{str(error)[1:]}", file=sys.stderr)
             return 2
-        paths, source = _files(args.photos), "--photos"
+        source = "--photos"
     else:
         paths, source = default_photos(args.count)
     photos, skipped = aligned_photos(paths or [], size)
@@ -153,15 +152,6 @@ def main(argv=None):
           f"  .venv/bin/keras-portrait translate {args.preset} my_photo.jpg --face "
           "-o my_painting.png")
     return 0
-
-
-def _files(paths):
-    from keras_portrait.imaging.reading import list_images  # noqa: PLC0415
-
-    files = []
-    for path in paths:
-        files += list_images(path) if os.path.isdir(path) else [path]
-    return files
 
 
 if __name__ == "__main__":

@@ -56,18 +56,11 @@ def _read_images(args, size, source):
 
 
 def _face_crops(args, size):
+    from keras_portrait.data.image_files import named_image_files  # noqa: PLC0415
     from keras_portrait.face import face_crop  # noqa: PLC0415
-    from keras_portrait.imaging.reading import list_images  # noqa: PLC0415
 
-    files = []
-    for item in args.images:
-        if os.path.isdir(item):
-            root = os.path.abspath(item)
-            files += [(path, os.path.relpath(path, root)) for path in list_images(root)]
-        else:
-            files.append((item, os.path.basename(item)))
     images, names, skipped, args.aligned = [], [], [], []
-    for path, name in files:
+    for path, name in named_image_files(args.images):
         try:
             aligned = face_crop(path, size=size)
         except (OSError, ValueError) as error:

@@ -1,6 +1,7 @@
 """Data: folders of images, label files and SynthPortraits as `tf.data` pipelines."""
 
 from keras_portrait.data.folder import image_folder
+from keras_portrait.data.image_files import named_image_files
 from keras_portrait.data.image_files import read_image_files
 from keras_portrait.data.folder import labeled
 from keras_portrait.data.folder import unpaired

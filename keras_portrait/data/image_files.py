@@ -9,6 +9,22 @@ from keras_portrait.imaging.reading import read_rgb8
 from keras_portrait.imaging.reading import list_images
 
 
+def named_image_files(inputs):
+    """`(path, name)` of each image among `inputs` (files, and folders searched recursively):
+    `name` is the path below the folder given, or the file's name — what a result is written
+    under. A FileNotFoundError names an input that does not exist."""
+    files = []
+    for item in inputs:
+        if os.path.isdir(item):
+            root = os.path.abspath(item)
+            files += [(path, os.path.relpath(path, root)) for path in list_images(root)]
+        elif os.path.isfile(item):
+            files.append((item, os.path.basename(item)))
+        else:
+            raise FileNotFoundError(f"No such file or folder: {item!r}")
+    return files
+
+
 def read_image_files(inputs, image_size, resize="crop"):
     """Reads files and folders (searched recursively) into `image_size`² uint8 RGB images.
 
@@ -29,17 +45,8 @@ def read_image_files(inputs, image_size, resize="crop"):
         FileNotFoundError: when an input does not exist.
         ValueError: when no image could be read.
     """
-    files = []
-    for item in inputs:
-        if os.path.isdir(item):
-            root = os.path.abspath(item)
-            files += [(path, os.path.relpath(path, root)) for path in list_images(root)]
-        elif os.path.isfile(item):
-            files.append((item, os.path.basename(item)))
-        else:
-            raise FileNotFoundError(f"No such file or folder: {item!r}")
     images, names, skipped = [], [], []
-    for path, name in files:
+    for path, name in named_image_files(inputs):
         try:
             image = read_rgb8(path, min_side=image_size)
         except Exception as error:  # noqa: BLE001 — any unreadable file is reported, not fatal
