@@ -23,7 +23,7 @@ half was mirrored out like that (`painting_rate.test_paintings_mirror_padded` 0.
 0.96 with the face box), and it misjudged 11 % of the Pixabay photos (2 % with the box).
 
 Augmentation: flips and random crops of 80-100 % of the area (the expression judge's
-training, `_fit`), then colour jitter (brightness, contrast, saturation, grayscale 10 %,
+training, `fit_classifier`), then colour jitter (brightness, contrast, saturation, grayscale 10 %,
 per-channel gain), so that the judge cannot call a picture a painting from its yellow varnish
 alone. For information, the run also reports the share called paintings of test photos in
 grayscale, of test photos through `cv2.stylization` (an edge-preserving "painterly" filter),
@@ -54,8 +54,8 @@ from keras_portrait.data import image_folder, read_split, split_crops
 from keras_portrait.grids import image_grid, save_image, to_uint8
 from keras_portrait.metrics.judge import judge_probabilities, painting_rate
 from keras_portrait.models.classifier import SPLITS
-from keras_portrait.models.classifier import _as_judge  # the expression judge's training
-from keras_portrait.models.classifier import _fit
+from keras_portrait.models import ImageClassifier
+from keras_portrait.models import fit_classifier  # the expression judge's training
 from keras_portrait.models.classifier import pixel_box
 from keras_portrait.networks.resnet_classifier import resnet_classifier
 from run_info import append_row
@@ -71,7 +71,7 @@ SOURCES = {
     "photos_utkface": ("utk256", 0),
     "paintings_louvre": ("louvre256", 1),
 }
-PARTS = dict(zip(("train", "validation", "test"), SPLITS))  # split file → _fit's names
+PARTS = dict(zip(("train", "validation", "test"), SPLITS))  # split file → fit_classifier's names
 # The centre of a 256² FFHQ-template crop that UTKFace's tight 200² pictures cover: in 95 % of
 # its crops the central 0.375 (median 0.41) of the side is picture, the rest mirror padding
 # that no painting crop has. With --crop face the judge sees only this box.
@@ -222,10 +222,11 @@ def main():
                                stem_pool=stem_pool)
     network = keras.Sequential([keras.Input(seen.shape[1:]), ColourJitter(seed=args.seed), resnet])
     train_start = time.perf_counter()
-    history, best_epoch = _fit(network, seen, labels, fit_parts, args.epochs, args.batch_size,
-                               True, args.seed, args.learning_rate, args.patience, args.verbose)
+    history, best_epoch = fit_classifier(network, seen, labels, fit_parts, args.epochs,
+                                         args.batch_size, True, args.seed, args.learning_rate,
+                                         args.patience, args.verbose)
     train_seconds = time.perf_counter() - train_start
-    model = _as_judge(resnet, CLASS_NAMES, args.size, crop_box)  # without the jitter
+    model = ImageClassifier.from_network(resnet, CLASS_NAMES, args.size, crop_box)  # no jitter
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     model.save(args.out)
 

@@ -39,5 +39,6 @@ from keras_portrait.models.gaugan import evaluate_synthesis
 from keras_portrait.models.stargan import evaluate_expressions
 from keras_portrait.models.rotation import evaluate_rotation
 from keras_portrait.models.callbacks import SampleGrid
+from keras_portrait.models.classifier import fit_classifier
 from keras_portrait.models.classifier import train_expression_classifier
 from keras_portrait.models.training import train

@@ -14,7 +14,8 @@ their tests. A test marked `background_run(name, ...)` takes the `background_run
 waits for its own result only; what it asserts is unchanged.
 
 Names: a family of strategy_equivalence.py (result {"max_abs_diff", "pool_count" for
-cyclegan}); "multiworker" (result {"worker0", "worker1", "single"}: .npz weights); any other
+cyclegan}); "multiworker" (result {"worker0", "worker1", "single"}: folders of
+<family>.npz weights, every family of STRATEGY_FAMILIES); any other
 name with `commands=[[arg, ...], ...]`: `python arg ...` for each command in turn, "{folder}" in
 an argument replaced by a fresh folder of the job (result {"folder", "stdout": [one per
 command]}).
@@ -34,8 +35,9 @@ import time
 import pytest
 
 MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
-# The families of models/strategy_equivalence.py, all trained by one process.
-STRATEGY_FAMILIES = ("cyclegan", "dcgan", "wgan-gp", "gaugan", "stargan")
+# The families of models/tiny_training.py: strategy_equivalence.py trains those selected in
+# one process; each multiworker_train.py process trains them all.
+STRATEGY_FAMILIES = ("cyclegan", "dcgan", "wgan-gp", "gaugan", "stargan", "rotation")
 MULTIWORKER = "multiworker"
 # How long a test waits for its result, and a background process may run.
 WAIT_SECONDS = 1800
@@ -158,20 +160,20 @@ class BackgroundRuns:
 
     def _multiworker(self):
         """Two MultiWorkerMirroredStrategy workers on localhost, then the same training on
-        one device: their .npz weights."""
+        one device: their folders of <family>.npz weights."""
         folder = os.path.join(self.folder, MULTIWORKER)
         os.makedirs(folder)
         script = os.path.join(MODELS, "multiworker_train.py")
         workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
-        outputs = {name: os.path.join(folder, f"{name}.npz")
-                   for name in ("worker0", "worker1", "single")}
+        outputs = {name: os.path.join(folder, name) for name in ("worker0", "worker1", "single")}
         processes = []
         for index in range(2):
             env = dict(os.environ)
             env["TF_CONFIG"] = json.dumps(
                 {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
             )
-            processes.append(self._popen([script, "dcgan", outputs[f"worker{index}"]], env=env))
+            processes.append(self._popen([script, outputs[f"worker{index}"], *STRATEGY_FAMILIES],
+                                         env=env))
         try:
             for index, process in enumerate(processes):
                 self._finish(process, f"multiworker_train.py (worker {index})")
@@ -180,7 +182,7 @@ class BackgroundRuns:
                 if process.poll() is None:
                     process.kill()
                     process.wait()
-        self._finish(self._popen([script, "dcgan", outputs["single"], "single"]),
+        self._finish(self._popen([script, outputs["single"], "--single", *STRATEGY_FAMILIES]),
                      "multiworker_train.py (single)")
         return outputs
 

@@ -9,5 +9,6 @@ from keras_portrait.models.gaugan import GauGAN
 from keras_portrait.models.rotation import RotationGAN
 from keras_portrait.models.classifier import SYNTH_FACE_BOX
 from keras_portrait.models.classifier import ImageClassifier
+from keras_portrait.models.classifier import fit_classifier
 from keras_portrait.models.classifier import train_expression_classifier
 from keras_portrait.models import families  # noqa: F401  (registers the families)

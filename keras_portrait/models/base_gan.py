@@ -163,6 +163,26 @@ class BaseGAN(keras.Model):
             kwargs.setdefault("shuffle", False)
         return super().fit(x, *args, **kwargs)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Under a strategy, Keras builds the model from the first batch, which it first
+        # averages over the replicas with one `strategy.reduce` call. Under
+        # MultiWorkerMirroredStrategy that call takes a single tensor, not a structure
+        # (keras-team/keras#20585: "Attempt to convert a value (PerReplica...)"), so every
+        # family whose batch is a tuple or a dict could not train on several workers. Building
+        # needs shapes only: build from this worker's first replica's part of each tensor.
+        strategy = getattr(self, "_distribute_strategy", None)
+        if iterator is None or not isinstance(strategy,
+                                              tf.distribute.MultiWorkerMirroredStrategy):
+            return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+        for _, _, batches in iterator:
+            data_batch = keras.tree.map_structure(
+                lambda value: (strategy.experimental_local_results(value)[0]
+                               if isinstance(value, tf.distribute.DistributedValues) else value),
+                next(batches))
+            break
+        with strategy.scope():
+            self._symbolic_build(data_batch=data_batch)
+
     # --- compile ------------------------------------------------------------------------------
     def compile(self, g_optimizer=None, d_optimizer=None, jit_compile=False, **kwargs):
         """Sets one optimizer per player (the family's paper defaults when None).

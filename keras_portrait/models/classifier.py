@@ -78,6 +78,24 @@ class ImageClassifier(keras.Model):
             images = images[:, top:bottom, left:right]
         return self.network(images, training=training)
 
+    @classmethod
+    def from_network(cls, network, class_names, image_size=None, crop_box=None):
+        """A built classifier around a copy of the trained logits `network`, without its
+        optimizer state (2/3 of a saved file).
+
+        Args:
+            network: keras.Model. The trained images → logits network (e.g. trained with
+                `fit_classifier`).
+            class_names, image_size, crop_box: as the constructor's.
+        """
+        trained = network.__class__.from_config(network.get_config())
+        trained.set_weights(network.get_weights())
+        model = cls(trained, class_names, image_size=image_size, crop_box=crop_box,
+                    name="image_classifier")
+        side = image_size or network.input_shape[1]
+        model(np.zeros((1, side, side, 3), np.float32))
+        return model
+
     def call(self, images, training=False):
         return tf.nn.softmax(self.logits(images, training=training), axis=-1)
 
@@ -206,10 +224,10 @@ def train_expression_classifier(
     network = resnet_classifier(len(class_names), images.shape[1], filters=filters,
                                 blocks_per_stage=blocks_per_stage, stem_pool=stem_pool)
     train_seconds = -time.perf_counter()
-    history, best_epoch = _fit(network, images, labels, parts, epochs, batch_size, augment, seed,
-                               learning_rate, patience, verbose)
+    history, best_epoch = fit_classifier(network, images, labels, parts, epochs, batch_size,
+                                         augment, seed, learning_rate, patience, verbose)
     train_seconds += time.perf_counter()
-    model = _as_judge(network, class_names, image_size, crop_box)
+    model = ImageClassifier.from_network(network, class_names, image_size, crop_box)
     report = {
         "class_names": list(class_names), "image_size": image_size,
         "crop_box": None if crop_box is None else [float(f) for f in crop_box],
@@ -221,17 +239,6 @@ def train_expression_classifier(
         "train_seconds": train_seconds, "seconds": time.perf_counter() - start,
     }
     return model, report
-
-
-def _as_judge(network, class_names, image_size, crop_box):
-    """The trained network as a built `ImageClassifier`, without its optimizer state (2/3 of the
-    saved file)."""
-    trained = network.__class__.from_config(network.get_config())
-    trained.set_weights(network.get_weights())
-    model = ImageClassifier(trained, class_names, image_size=image_size, crop_box=crop_box,
-                            name="image_classifier")
-    model(np.zeros((1, image_size, image_size, 3), np.float32))
-    return model
 
 
 def _check_arguments(data, image_size, epochs, batch_size, count, patience, framing, crop_box):
@@ -250,9 +257,28 @@ def _check_arguments(data, image_size, epochs, batch_size, count, patience, fram
     return pixel_box(crop_box, image_size)
 
 
-def _fit(network, images, labels, parts, epochs, batch_size, augment, seed, learning_rate,
-         patience, verbose):
-    """Adam on a cosine decay, keeps the best validation epoch; → (history, best epoch from 1)."""
+def fit_classifier(network, images, labels, parts, epochs=12, batch_size=32, augment=True,
+                   seed=0, learning_rate=2e-3, patience=4, verbose=0):
+    """Trains a logits `network` as the judges are trained; returns `(history, best_epoch)`.
+
+    Adam on a cosine decay of `learning_rate` over `epochs`, cross-entropy on logits, flips and
+    small random crops of the training images (`augment`); stops after `patience` epochs
+    without a better validation accuracy and keeps the best epoch's weights.
+
+    Args:
+        network: keras.Model. Images (as `images`) → logits `(N, classes)`.
+        images: (N, H, W, 3) float32 [-1, 1]. labels: (N,) int class ids.
+        parts: {"train": indices, "val": indices}: the examples of each part.
+        epochs, batch_size, augment, seed, learning_rate, patience, verbose: as
+            `train_expression_classifier`'s.
+
+    Returns:
+        `(history, best_epoch)`: the per-epoch metrics (floats) and the kept epoch, from 1.
+    """
+    for name in ("train", "val"):
+        if name not in parts or not len(parts[name]):
+            raise ValueError(f"`parts` needs a non-empty {name!r} part. Received keys: "
+                             f"{sorted(parts)}")
     steps = -(-len(parts["train"]) // batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps)
     network.compile(

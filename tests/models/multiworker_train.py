@@ -1,37 +1,39 @@
 """One worker of a 2-worker MultiWorkerMirroredStrategy run on localhost.
 
-Usage: multiworker_train.py FAMILY OUT.npz [single] (TF_CONFIG set by the caller). Trains a tiny
-GAN for 3 steps on a global batch of 8 and saves the final weights of every network. With
-`single`, trains the same on the default strategy (one device), for comparison.
+Usage: multiworker_train.py OUT_FOLDER [--single] FAMILY [FAMILY ...] (TF_CONFIG set by the
+caller). Trains a tiny GAN of each family named (tiny_training.py) for 3 steps on global batches
+of 8, one family after the other under one strategy, and saves the final weights of every
+network to OUT_FOLDER/<family>.npz (sorted by name). With `--single`, trains the same on the
+default strategy (one device), for comparison.
 """
 
+import os
 import sys
 
 import numpy as np
 import tensorflow as tf
 
 
-def main(family, out, single=False):
+def main(out, families, single=False):
+    # One strategy for every family: a second one in the same process would reuse the
+    # collective-op keys of the first.
     if single:
         strategy = tf.distribute.get_strategy()
     else:
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    import keras
+    from tiny_training import data, train
 
-    from keras_portrait.models import DCGAN, WGANGP
-
-    families = {"dcgan": DCGAN, "wgan-gp": WGANGP}
-    with strategy.scope():
-        keras.utils.set_random_seed(7)
-        gan = families[family](image_size=16, latent_dim=8, filters=4, seed=3)
-        gan.compile(jit_compile=False)  # the same kernels (and random draws) on both sides
-    images = np.random.default_rng(0).uniform(-1, 1, (24, 16, 16, 3)).astype("float32")
-    dataset = tf.data.Dataset.from_tensor_slices(images).batch(8)
-    history = gan.fit(dataset, epochs=1, verbose=0)
-    weights = [w.numpy() for net in gan.generators + gan.discriminators for w in net.weights]
-    np.savez(out, *weights)
-    print("losses", {k: float(np.ravel(v[-1])[0]) for k, v in history.history.items()})
+    os.makedirs(out, exist_ok=True)
+    for family in families:
+        weights = train(family, strategy, data(family))
+        np.savez(os.path.join(out, f"{family}.npz"), **weights)
+        print(family, "done", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], single=sys.argv[3:] == ["single"])
+    args = sys.argv[1:]
+    single = "--single" in args
+    names = [a for a in args[1:] if a != "--single"]
+    if not args or not names:
+        sys.exit(__doc__.split("\n\n")[1])
+    main(args[0], names, single=single)

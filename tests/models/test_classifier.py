@@ -12,6 +12,7 @@ from keras_portrait.models.classifier import ImageClassifier
 from keras_portrait.models.classifier import pixel_box
 from keras_portrait.models.classifier import _group_split
 from keras_portrait.models.classifier import _stratified_split
+from keras_portrait.models.classifier import fit_classifier
 from keras_portrait.models.classifier import train_expression_classifier
 
 TINY = dict(image_size=32, filters=8, blocks_per_stage=(1, 1), batch_size=8)
@@ -166,3 +167,23 @@ def test_bad_arguments(tmp_path):
         train_expression_classifier("synth", framing="face", crop_box=SYNTH_FACE_BOX, **TINY)
     with pytest.raises(ValueError, match="framing"):
         train_expression_classifier("synth", framing="head", **TINY)
+
+
+def test_from_network_copies_the_weights_without_the_optimizer():
+    network = resnet_classifier(3, 16, filters=4, blocks_per_stage=(1,))
+    network.compile(optimizer="adam", loss="mse")
+    images = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    model = ImageClassifier.from_network(network, ("a", "b", "c"), image_size=32,
+                                         crop_box=(0.25, 0.25, 0.75, 0.75))
+    assert model.network is not network and getattr(model.network, "optimizer", None) is None
+    expected = network(images[:, 8:24, 8:24], training=False)
+    np.testing.assert_allclose(model.logits(images), expected, atol=1e-6)
+    network.set_weights([w * 0 for w in network.get_weights()])  # the copy is its own
+    assert np.abs(np.asarray(model.logits(images))).max() > 0
+
+
+def test_fit_classifier_needs_train_and_val_parts():
+    network = resnet_classifier(2, 16, filters=4, blocks_per_stage=(1,))
+    images = np.zeros((4, 16, 16, 3), "float32")
+    with pytest.raises(ValueError, match="non-empty 'val' part"):
+        fit_classifier(network, images, np.array([0, 1, 0, 1]), {"train": [0, 1], "val": []})

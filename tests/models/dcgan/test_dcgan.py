@@ -114,18 +114,3 @@ def test_mirrored_strategy_trains_like_one_device(family, background_run):
     """3 steps on MirroredStrategy over 2 CPUs match 3 on one device
     (strategy_equivalence.py, run in the background by tests/background.py)."""
     assert background_run["max_abs_diff"] <= 1e-5
-
-
-@pytest.mark.slow
-@pytest.mark.background_run("multiworker")
-def test_multi_worker_mirrored_on_localhost(background_run):
-    """Two MultiWorkerMirroredStrategy workers on localhost and one device train a DCGAN 3
-    steps on the same global batches (multiworker_train.py, run in the background by
-    tests/background.py): the workers agree exactly, and with the device."""
-    first, second, alone = (np.load(background_run[n]) for n in ("worker0", "worker1", "single"))
-    assert first.files and first.files == second.files == alone.files
-    for key in first.files:
-        assert np.all(np.isfinite(first[key]))
-        np.testing.assert_array_equal(first[key], second[key])
-        # Two workers on a global batch of 8 train like one device on that batch.
-        np.testing.assert_allclose(first[key], alone[key], atol=1e-5)

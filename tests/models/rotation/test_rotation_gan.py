@@ -195,6 +195,14 @@ def test_bad_batches_are_refused():
         RotationGAN(**TINY, l1_weight=-1.0)
 
 
+@pytest.mark.background_run("rotation")
+def test_mirrored_strategy_trains_like_one_device(background_run):
+    """Spectral norm updates its vectors on every replica alike and the losses are averaged
+    over the global batch, so two replicas train like one device (strategy_equivalence.py,
+    run in the background by tests/background.py)."""
+    assert background_run["max_abs_diff"] <= 1e-5
+
+
 def test_validation_losses_move_nothing(trained, check_validation):
     gan, _ = trained
     history = check_validation(gan, _batch(seed=5), _batch(seed=6))
