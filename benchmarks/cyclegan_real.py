@@ -140,7 +140,9 @@ def train(args):
 def _model(args):
     return kp.CycleGAN(filters=args.filters, num_blocks=args.blocks,
                        discriminator_filters=args.discriminator_filters, augment=args.augment,
-                       identity_weight=args.identity_weight, pool_size=50, seed=args.seed)
+                       identity_weight=args.identity_weight, cycle_weight=args.cycle_weight,
+                       identity_mapping_ratio=args.identity_mapping_ratio, pool_size=50,
+                       seed=args.seed)
 
 
 def snapshot(args):
@@ -306,6 +308,9 @@ def main(argv=None):
         sub.add_argument("--blocks", type=int, default=6)
         sub.add_argument("--augment", default="color,translation,cutout")
         sub.add_argument("--identity-weight", type=float, default=0.0)
+        sub.add_argument("--cycle-weight", type=float, default=10.0)
+        sub.add_argument("--identity-mapping-ratio", type=float, default=0.5,
+                         help="the L1 identity-mapping term's weight over the cycle weight")
         sub.add_argument("--seed", type=int, default=0)
     train_parser.add_argument("--steps", type=int, required=True)
     train_parser.add_argument("--steps-per-epoch", type=int, default=250)
