@@ -72,12 +72,13 @@ def hole_regions(holes, small_area=SMALL_HOLE_AREA):
     return small, holes & ~small
 
 
-def region_errors(outputs, truth, holes):
+def region_errors(outputs, truth, holes, small_area=SMALL_HOLE_AREA):
     """Luminance error (output − truth, grey levels) where the turn rendered texture and in
-    the small and large holes: mean (the bias: negative is darker than the truth), RMS, and the
-    fraction of pixels more than `DARK_LEVELS` darker than the truth (dark specks)."""
+    the small and large holes (`hole_regions` with `small_area`): mean (the bias: negative is
+    darker than the truth), RMS, and the fraction of pixels more than `DARK_LEVELS` darker than
+    the truth (dark specks)."""
     error = _luminance(outputs) - _luminance(truth)
-    small, large = hole_regions(holes)
+    small, large = hole_regions(holes, small_area)
     known = ~np.asarray(holes, bool)
     result = {}
     for name, mask in (("known", known), ("small_holes", small), ("large_holes", large)):
