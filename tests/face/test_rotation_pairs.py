@@ -3,6 +3,7 @@ with skipped pictures reported and resumable runs; `draw_turn`."""
 
 import csv
 import json
+import shutil
 
 import cv2
 import numpy as np
@@ -60,6 +61,14 @@ def test_pairs_are_written_and_skips_reported(src, tmp_path):
     holes = cv2.imread(str(dst / rows[0]["holes"]), cv2.IMREAD_UNCHANGED) > 0
     np.testing.assert_array_equal(batch["holes"][0, ..., 0].numpy() > 0.5, holes)
     assert -1.0 <= float(np.min(batch["target"])) and float(np.max(batch["target"])) <= 1.0
+    # A folder of pairs folders (one per source, found recursively) or a list reads as one.
+    parent = tmp_path / "sources"
+    for name in ("photos", "paintings/louvre"):
+        shutil.copytree(dst, parent / name)
+    for path in (str(parent), [str(parent / "photos"), str(parent / "paintings/louvre")]):
+        assert sum(1 for _ in rotation_pairs(path, batch_size=None, shuffle=False)) == 8
+    with pytest.raises(FileNotFoundError, match="make-rotation-pairs"):
+        rotation_pairs(str(tmp_path / "nothing"))
 
 
 def test_resumed_run_writes_what_one_run_writes(src, tmp_path, capsys):

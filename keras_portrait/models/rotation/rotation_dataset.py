@@ -7,6 +7,7 @@ texture.
 """
 
 import csv
+import glob
 import os
 import warnings
 
@@ -21,18 +22,32 @@ from keras_portrait.face.rotation_pairs import PAIRS
 from keras_portrait.face.rotation_pairs import draw_turn
 
 
-def _read_pairs(path):
-    """(root, rows, missing) of a pairs folder or its pairs.csv."""
-    csv_path = os.path.join(path, PAIRS) if os.path.isdir(path) else path
-    if not os.path.isfile(csv_path):
+def pair_files(path):
+    """The pairs.csv files of `path`: a pairs folder, its pairs.csv, a folder of pairs folders
+    (searched recursively, e.g. one per source) or a list of any of these."""
+    if isinstance(path, (list, tuple)):
+        return [found for item in path for found in pair_files(item)]
+    path = os.fspath(path)
+    if os.path.isfile(path):
+        return [path]
+    if os.path.isfile(os.path.join(path, PAIRS)):
+        return [os.path.join(path, PAIRS)]
+    found = sorted(glob.glob(os.path.join(glob.escape(path), "**", PAIRS), recursive=True))
+    if not found:
         raise FileNotFoundError(f"No {PAIRS} at {path!r}: make it with "
                                 f"`keras-portrait make-rotation-pairs SRC DST`.")
-    root = os.path.dirname(os.path.abspath(csv_path))
+    return found
+
+
+def _read_pairs(path):
+    """(rows, missing) of every pairs.csv of `path` (`pair_files`)."""
     rows, missing = [], []
-    with open(csv_path, newline="") as f:
-        for row in csv.DictReader(f):
-            files = [os.path.join(root, row[key]) for key in ("render", "holes", "target")]
-            (rows if all(os.path.isfile(p) for p in files) else missing).append(files)
+    for csv_path in pair_files(path):
+        root = os.path.dirname(os.path.abspath(csv_path))
+        with open(csv_path, newline="") as f:
+            for row in csv.DictReader(f):
+                files = [os.path.join(root, row[key]) for key in ("render", "holes", "target")]
+                (rows if all(os.path.isfile(p) for p in files) else missing).append(files)
     return rows, missing
 
 
@@ -55,7 +70,8 @@ def rotation_pairs(path, image_size=None, batch_size=1, shuffle=True, augment=Fa
     dataset's `missing` attribute), never found mid-epoch.
 
     Args:
-        path: str. The pairs folder or its `pairs.csv`.
+        path: str or list. A pairs folder or its `pairs.csv`, a folder of pairs folders
+            (e.g. photos/ and paintings/, found recursively), or a list of these.
         image_size: int or None. Resize to this side; None keeps the written size.
         batch_size: int or None. None leaves the dataset unbatched. Defaults to `1`.
         shuffle: bool. Reshuffle every epoch. Defaults to `True`.
