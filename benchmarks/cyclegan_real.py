@@ -31,6 +31,7 @@ from keras_portrait.data.splits import read_split
 from keras_portrait.face.expression import GRAY_WEIGHTS
 from keras_portrait.imaging.alignment import template_box
 from keras_portrait.metrics.judge import painting_rate
+from run_info import CPUTime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SPLIT = os.path.join(HERE, "splits", "real_faces.json")
@@ -57,33 +58,6 @@ def _data(args, part):
     photos = crop_files(args.photos, args.photo_sources, args.split, part)
     paintings = crop_files(args.paintings, ["paintings_louvre"], args.split, part)
     return photos, paintings
-
-
-class CPUTime(keras.callbacks.Callback):
-    """Adds this process's CPU seconds to `RUN/cpu.json` every `every` steps: the run's CPU
-    time across resumes (a killed process loses at most `every` steps of it)."""
-
-    def __init__(self, run, every=50):
-        super().__init__()
-        self.path = os.path.join(run, "cpu.json")
-        self.every = every
-        self.base = 0.0
-        if os.path.exists(self.path):
-            with open(self.path) as f:
-                self.base = json.load(f)["cpu_seconds"]
-        self.start = time.process_time()
-
-    def save(self):
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        with open(self.path, "w") as f:
-            json.dump({"cpu_seconds": self.base + time.process_time() - self.start}, f)
-
-    def on_train_batch_end(self, batch, logs=None):
-        if (batch + 1) % self.every == 0:
-            self.save()
-
-    def on_train_end(self, logs=None):
-        self.save()
 
 
 class LinearDecayFrom(keras.callbacks.Callback):

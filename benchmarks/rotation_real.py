@@ -1,6 +1,16 @@
-"""Face rotation on real pictures: Rotate-and-Render pairs of real photos and paintings, by split.
+"""Face rotation on real pictures: Rotate-and-Render pairs of real photos and paintings, by split;
+training on the train pairs; scores on the held-out pairs by turn.
 
     .venv/bin/python benchmarks/rotation_real.py pairs [--size 128] [--out /work/runs/data/rot128]
+    # rerun the same command to resume; RUN gets backup/, samples, log.json, cpu.json
+    .venv/bin/python benchmarks/rotation_real.py train --run RUN --steps 3000 \
+        [--filters 32 --blocks 3 --spade-hidden 32 --identity-weight 1 --fill-holes --keep-known]
+    .venv/bin/python benchmarks/rotation_real.py evaluate --model RUN/model.keras \
+        [--part test] --out RESULT.json --sheets SHEET_PREFIX
+
+`evaluate` scores each source's pairs of one part separately (`evaluate_rotation_pairs`: the
+raw render, pull-push, Telea and the models, by turn bucket, FaceNet identity on the tight face
+square) and writes one JSON and a sheet per source.
 
 `pairs` links each source's files of one split part (benchmarks/splits/real_faces.json: by
 file, seeded; the test part is never trained on) into a folder and runs `make_rotation_pairs` on
@@ -16,9 +26,16 @@ import argparse
 import json
 import os
 import sys
+import time
 
+import keras
+
+import keras_portrait as kp
 from keras_portrait.data.splits import read_split
 from keras_portrait.face.rotation_pairs import make_rotation_pairs
+from keras_portrait.imaging.alignment import template_box
+from keras_portrait.models.rotation.rotation_pairs_evaluation import evaluate_rotation_pairs
+from run_info import CPUTime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SPLIT = os.path.join(HERE, "splits", "real_faces.json")
@@ -58,6 +75,63 @@ def pairs(args):
     return 0
 
 
+def _facenet():
+    """FaceNet reading the tight face square of the FFHQ-aligned pair crops."""
+    return kp.face.load_facenet(antialias=True, crop_box=template_box("tight", "ffhq"))
+
+
+def train(args):
+    data = kp.rotation_pairs(os.path.join(args.data, "train"), image_size=args.size,
+                             batch_size=args.batch, shuffle=True, augment=True, seed=args.seed)
+    samples = kp.rotation_pairs(os.path.join(args.data, "validation"), image_size=args.size,
+                                batch_size=8, shuffle=True, seed=99)
+    gan = kp.RotationGAN(filters=args.filters, num_blocks=args.blocks,
+                         spade_hidden=args.spade_hidden, identity_weight=args.identity_weight,
+                         residual=args.residual, fill_holes=args.fill_holes,
+                         keep_known=args.keep_known, seed=args.seed)
+    if args.identity_weight > 0:
+        gan.set_identity_embedder(_facenet())
+    gan.compile(jit_compile=args.jit)
+    gan.set_sample_batch(next(iter(samples)))
+    epochs = -(-args.steps // args.steps_per_epoch)
+    start = time.time()
+    kp.train(gan, data, args.run, epochs, steps_per_epoch=args.steps_per_epoch,
+             checkpoint_every=args.checkpoint_every, num_samples=8, verbose=2,
+             callbacks=[CPUTime(args.run, args.checkpoint_every)])
+    print(f"done in {time.time() - start:.0f} s (this process)", flush=True)
+    return 0
+
+
+def evaluate(args):
+    models = {name: keras.saving.load_model(path, safe_mode=True)
+              for name, path in (entry.split("=", 1) if "=" in entry else ("model", entry)
+                                 for entry in args.model)}
+    if args.keep_known:
+        models.update({f"{name} keep_known": model.with_keep_known()
+                       for name, model in list(models.items())})
+    embedder = None if args.no_identity else kp.face.FaceEmbedder(_facenet())
+    results = {}
+    for source in args.sources:
+        folder = os.path.join(args.data, args.part, source)
+        report, sheet = evaluate_rotation_pairs(folder, models=models, embedder=embedder,
+                                                max_pairs=args.max_pairs,
+                                                sheet_rows=args.sheet_rows)
+        results[source] = report
+        if args.sheets:
+            kp.save_image(f"{args.sheets}_{source}.png", sheet)
+        for bucket, entry in {**report["buckets"], "all": report["all"]}.items():
+            line = "  ".join(
+                f"{name} {m['hole_psnr']['mean']:.2f}/{m.get('identity', {}).get('mean', 0):.3f}"
+                for name, m in entry["methods"].items())
+            print(f"{source} {bucket} ({entry['pairs']}): hole PSNR/identity {line}", flush=True)
+    report = {"part": args.part, "models": args.model, "keep_known": args.keep_known,
+              "sources": results}
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(report, f, indent=1)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,8 +149,42 @@ def main(argv=None):
                      help="turned views per validation / test picture")
     sub.add_argument("--seed", type=int, default=0, help="of the turns (+ the part's index)")
     sub.set_defaults(func=pairs)
+
+    sub = commands.add_parser("train", help="a RotationGAN on the train pairs (resumable)")
+    sub.add_argument("--run", required=True, help="the run folder")
+    sub.add_argument("--data", default="/work/runs/data/rot128", help="the `pairs` output")
+    sub.add_argument("--size", type=int, default=128)
+    sub.add_argument("--steps", type=int, required=True)
+    sub.add_argument("--steps-per-epoch", type=int, default=250)
+    sub.add_argument("--checkpoint-every", type=int, default=50)
+    sub.add_argument("--batch", type=int, default=8)
+    sub.add_argument("--filters", type=int, default=32)
+    sub.add_argument("--blocks", type=int, default=3)
+    sub.add_argument("--spade-hidden", type=int, default=32)
+    sub.add_argument("--identity-weight", type=float, default=1.0)
+    sub.add_argument("--residual", action=argparse.BooleanOptionalAction, default=True)
+    sub.add_argument("--fill-holes", action="store_true")
+    sub.add_argument("--keep-known", action="store_true")
+    sub.add_argument("--jit", action=argparse.BooleanOptionalAction, default=False)
+    sub.add_argument("--seed", type=int, default=0)
+    sub.set_defaults(func=train)
+
+    sub = commands.add_parser("evaluate", help="scores on held-out pairs, by source and turn")
+    sub.add_argument("--model", nargs="*", default=[],
+                     help="model files, each PATH or NAME=PATH (none: the classical fills)")
+    sub.add_argument("--keep-known", action="store_true",
+                     help="also score each model with `with_keep_known()`")
+    sub.add_argument("--data", default="/work/runs/data/rot128", help="the `pairs` output")
+    sub.add_argument("--part", default="test", choices=("validation", "test"))
+    sub.add_argument("--sources", nargs="+", default=list(SOURCES))
+    sub.add_argument("--max-pairs", type=int, default=None)
+    sub.add_argument("--no-identity", action="store_true")
+    sub.add_argument("--out", default=None, help="the JSON report")
+    sub.add_argument("--sheets", default=None, help="sheet path prefix: PREFIX_<source>.png")
+    sub.add_argument("--sheet-rows", type=int, default=8)
+    sub.set_defaults(func=evaluate)
     args = parser.parse_args(argv)
-    if not os.path.isdir(args.real):
+    if args.command == "pairs" and not os.path.isdir(args.real):
         sys.exit(f"rotation_real.py: no real pictures at {args.real!r} (--real)")
     return args.func(args)
 

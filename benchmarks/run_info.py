@@ -6,7 +6,9 @@ import os
 import platform
 import shlex
 import sys
+import time
 
+import keras
 import tensorflow as tf
 
 
@@ -29,3 +31,30 @@ def append_row(path, row):
     print(line)
     with open(path, "a") as f:
         f.write(line + "\n")
+
+
+class CPUTime(keras.callbacks.Callback):
+    """Adds this process's CPU seconds to `RUN/cpu.json` every `every` steps: the run's CPU
+    time across resumes (a killed process loses at most `every` steps of it)."""
+
+    def __init__(self, run, every=50):
+        super().__init__()
+        self.path = os.path.join(run, "cpu.json")
+        self.every = every
+        self.base = 0.0
+        if os.path.exists(self.path):
+            with open(self.path) as f:
+                self.base = json.load(f)["cpu_seconds"]
+        self.start = time.process_time()
+
+    def save(self):
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        with open(self.path, "w") as f:
+            json.dump({"cpu_seconds": self.base + time.process_time() - self.start}, f)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (batch + 1) % self.every == 0:
+            self.save()
+
+    def on_train_end(self, logs=None):
+        self.save()

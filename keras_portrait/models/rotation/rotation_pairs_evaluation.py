@@ -110,20 +110,32 @@ def _face_slice(side):
             slice(max(int(round(left * side)), 0), min(int(round(right * side)), side)))
 
 
-def score_outputs(outputs, truth, holes, embedder=None):
-    """The figures of one method over some pairs (see the module's docstring)."""
+def per_pair_figures(outputs, truth, holes, embedder=None):
+    """Each pair's hole PSNR and SSIM, face PSNR and SSIM and (with an embedder) identity."""
     rows, cols = _face_slice(truth.shape[1])
-    side = truth.shape[1]
-    small_area = max(int(round(SMALL_HOLE_AREA * (side / 64.0) ** 2)), 1)
-    scores = {
-        "hole_psnr": summary(masked_psnr(outputs, truth, holes)),
-        "hole_ssim": summary(masked_ssim(outputs, truth, holes)),
-        "face_psnr": summary(psnr(outputs[:, rows, cols], truth[:, rows, cols])),
-        "face_ssim": summary(ssim(outputs[:, rows, cols], truth[:, rows, cols])),
-        "regions": region_errors(outputs, truth, holes, small_area=small_area),
+    figures = {
+        "hole_psnr": masked_psnr(outputs, truth, holes),
+        "hole_ssim": masked_ssim(outputs, truth, holes),
+        "face_psnr": psnr(outputs[:, rows, cols], truth[:, rows, cols]),
+        "face_ssim": ssim(outputs[:, rows, cols], truth[:, rows, cols]),
     }
     if embedder is not None:
-        scores["identity"] = summary(embedder.similarity(outputs, truth))
+        figures["identity"] = np.asarray(embedder.similarity(outputs, truth), np.float64)
+    return figures
+
+
+def score_outputs(outputs, truth, holes, embedder=None, figures=None, where=None):
+    """The figures of one method over some pairs (see the module's docstring): summaries of
+    `per_pair_figures` (computed here unless given for every pair, with `where` picking these
+    pairs) and the region errors."""
+    where = np.ones(len(outputs), bool) if where is None else where
+    if figures is None:
+        figures = per_pair_figures(outputs, truth, holes, embedder)
+    side = truth.shape[1]
+    small_area = max(int(round(SMALL_HOLE_AREA * (side / 64.0) ** 2)), 1)
+    scores = {name: summary(values[where]) for name, values in figures.items()}
+    scores["regions"] = region_errors(outputs[where], truth[where], holes[where],
+                                      small_area=small_area)
     return scores
 
 
@@ -166,11 +178,13 @@ def evaluate_rotation_pairs(pairs, models=None, embedder=None, buckets=TURN_BUCK
     report = {"pairs_folder": os.path.abspath(pairs), "pairs": int(len(turns)),
               "skipped": data["skipped"], "image_size": int(targets.shape[1]),
               "hole_fraction": summary(holes.mean(axis=(1, 2))), "buckets": {}}
+    figures = {name: per_pair_figures(images, targets, holes, embedder)
+               for name, images in outputs.items()}
     for bucket, where in groups + [("all", np.ones(len(turns), bool))]:
         entry = {"pairs": int(where.sum()), "turn": summary(turns[where]),
                  "hole_fraction": summary(holes[where].mean(axis=(1, 2))),
-                 "methods": {name: score_outputs(images[where], targets[where], holes[where],
-                                                 embedder)
+                 "methods": {name: score_outputs(images, targets, holes, figures=figures[name],
+                                                 where=where)
                              for name, images in outputs.items()}}
         if bucket == "all":
             report["all"] = entry
