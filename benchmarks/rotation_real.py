@@ -4,7 +4,8 @@ training on the train pairs; scores on the held-out pairs by turn.
     .venv/bin/python benchmarks/rotation_real.py pairs [--size 128] [--out /work/runs/data/rot128]
     # rerun the same command to resume; RUN gets backup/, samples, log.json, cpu.json
     .venv/bin/python benchmarks/rotation_real.py train --run RUN --steps 3000 \
-        [--filters 32 --blocks 3 --spade-hidden 32 --identity-weight 1 --fill-holes --keep-known]
+        [--filters 32 --blocks 3 --spade-hidden 32 --discriminator-filters 64 \
+         --identity-weight 1 --fill-holes --keep-known]
     .venv/bin/python benchmarks/rotation_real.py evaluate --model RUN/model.keras \
         [--part test] --out RESULT.json --sheets SHEET_PREFIX
 
@@ -80,15 +81,37 @@ def _facenet():
     return kp.face.load_facenet(antialias=True, crop_box=template_box("tight", "ffhq"))
 
 
+def _model(args):
+    return kp.RotationGAN(filters=args.filters, num_blocks=args.blocks,
+                          spade_hidden=args.spade_hidden,
+                          discriminator_filters=args.discriminator_filters,
+                          identity_weight=args.identity_weight,
+                          residual=args.residual, fill_holes=args.fill_holes,
+                          keep_known=args.keep_known, seed=args.seed)
+
+
+def snapshot(args):
+    """The run's latest backup as a model file (its networks, `presets.slim_copy`), to score a
+    run while it trains. The architecture arguments must be the run's."""
+    with open(os.path.join(args.run, "backup", "state.json")) as f:
+        state = json.load(f)
+    gan = _model(args)
+    batch = next(iter(kp.rotation_pairs(os.path.join(args.data, "validation"),
+                                        image_size=args.size, batch_size=1, shuffle=False)))
+    gan([batch["render"], batch["holes"]])  # builds the networks at the run's size
+    gan.compile()
+    gan.load_weights(os.path.join(args.run, "backup", state["weights"]))
+    kp.presets.slim_copy(gan).save(args.out)
+    print(f"{args.out}: {args.run} at step {state['global_step']}")
+    return 0
+
+
 def train(args):
     data = kp.rotation_pairs(os.path.join(args.data, "train"), image_size=args.size,
                              batch_size=args.batch, shuffle=True, augment=True, seed=args.seed)
     samples = kp.rotation_pairs(os.path.join(args.data, "validation"), image_size=args.size,
                                 batch_size=8, shuffle=True, seed=99)
-    gan = kp.RotationGAN(filters=args.filters, num_blocks=args.blocks,
-                         spade_hidden=args.spade_hidden, identity_weight=args.identity_weight,
-                         residual=args.residual, fill_holes=args.fill_holes,
-                         keep_known=args.keep_known, seed=args.seed)
+    gan = _model(args)
     if args.identity_weight > 0:
         gan.set_identity_embedder(_facenet())
     gan.compile(jit_compile=args.jit)
@@ -150,24 +173,31 @@ def main(argv=None):
     sub.add_argument("--seed", type=int, default=0, help="of the turns (+ the part's index)")
     sub.set_defaults(func=pairs)
 
-    sub = commands.add_parser("train", help="a RotationGAN on the train pairs (resumable)")
-    sub.add_argument("--run", required=True, help="the run folder")
-    sub.add_argument("--data", default="/work/runs/data/rot128", help="the `pairs` output")
-    sub.add_argument("--size", type=int, default=128)
-    sub.add_argument("--steps", type=int, required=True)
-    sub.add_argument("--steps-per-epoch", type=int, default=250)
-    sub.add_argument("--checkpoint-every", type=int, default=50)
-    sub.add_argument("--batch", type=int, default=8)
-    sub.add_argument("--filters", type=int, default=32)
-    sub.add_argument("--blocks", type=int, default=3)
-    sub.add_argument("--spade-hidden", type=int, default=32)
-    sub.add_argument("--identity-weight", type=float, default=1.0)
-    sub.add_argument("--residual", action=argparse.BooleanOptionalAction, default=True)
-    sub.add_argument("--fill-holes", action="store_true")
-    sub.add_argument("--keep-known", action="store_true")
-    sub.add_argument("--jit", action=argparse.BooleanOptionalAction, default=False)
-    sub.add_argument("--seed", type=int, default=0)
-    sub.set_defaults(func=train)
+    train_parser = commands.add_parser("train", help="a RotationGAN on the train pairs "
+                                                     "(resumable)")
+    snapshot_parser = commands.add_parser("snapshot", help="a training run's latest backup as "
+                                                           "a model file")
+    for sub in (train_parser, snapshot_parser):
+        sub.add_argument("--run", required=True, help="the run folder")
+        sub.add_argument("--data", default="/work/runs/data/rot128", help="the `pairs` output")
+        sub.add_argument("--size", type=int, default=128)
+        sub.add_argument("--filters", type=int, default=32)
+        sub.add_argument("--blocks", type=int, default=3)
+        sub.add_argument("--spade-hidden", type=int, default=32)
+        sub.add_argument("--discriminator-filters", type=int, default=64)
+        sub.add_argument("--identity-weight", type=float, default=1.0)
+        sub.add_argument("--residual", action=argparse.BooleanOptionalAction, default=True)
+        sub.add_argument("--fill-holes", action="store_true")
+        sub.add_argument("--keep-known", action="store_true")
+        sub.add_argument("--seed", type=int, default=0)
+    train_parser.add_argument("--steps", type=int, required=True)
+    train_parser.add_argument("--steps-per-epoch", type=int, default=250)
+    train_parser.add_argument("--checkpoint-every", type=int, default=50)
+    train_parser.add_argument("--batch", type=int, default=8)
+    train_parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=False)
+    train_parser.set_defaults(func=train)
+    snapshot_parser.add_argument("--out", required=True, help="the model file to write")
+    snapshot_parser.set_defaults(func=snapshot)
 
     sub = commands.add_parser("evaluate", help="scores on held-out pairs, by source and turn")
     sub.add_argument("--model", nargs="*", default=[],

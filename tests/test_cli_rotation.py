@@ -53,6 +53,20 @@ def test_rotate_with_keras_tflite_and_raw(files, capsys):
         cli.main(args[:-2] + ["--size", "128", "--out", str(root / "bad")])
 
 
+def test_classical_fills_by_name(files, capsys):
+    root, _, tflite = files
+    common = ["rotate", str(root / "sitter.png"), "--yaw", "25", "--size", str(SIZE)]
+    for flags, out in ((["--fill", "telea"], "telea"), (["--raw"], "raw_flag")):
+        assert cli.main(common + flags + ["--out", str(root / out)]) == 0
+    raw = cv2.imread(str(root / "raw_flag" / "sitter.png")).astype(int)
+    telea = cv2.imread(str(root / "telea" / "sitter.png")).astype(int)
+    assert np.abs(raw - telea).max() > 30  # the holes were filled
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        cli.main(common + ["--fill", "telea", "--model", tflite, "--out", str(root / "x")])
+    assert stop.value.code == 2 and "one way to fill" in capsys.readouterr().err
+
+
 def test_keep_known_switches_a_keras_model_and_is_baked_into_an_export(files, tmp_path):
     root, _, tflite = files
     # A generator that redraws every pixel (not residual), so keeping them is visible.

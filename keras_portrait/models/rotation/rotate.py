@@ -11,6 +11,7 @@ from keras_portrait.face.landmarks import landmarks as find_landmarks
 from keras_portrait.face.mesh import fit_head
 from keras_portrait.face.mesh import rotate_render
 from keras_portrait.grids import image_grid
+from keras_portrait.models.rotation.classical_fills import ClassicalCleaner
 from keras_portrait.models.rotation.rotation_gan import HOLE_COLOR
 
 
@@ -39,7 +40,7 @@ class Rotated:
 
 
 def rotate(image, yaw, model=None, pitch=None, relative=False, size=256, landmarks=None,
-           template="ffhq", feather=0.1):
+           template="ffhq", feather=0.1, fill=None):
     """Turns the face of a portrait (photo or painting) to `yaw`.
 
     The largest face is found and its 468 landmarks measured (or `landmarks` are used), an
@@ -51,7 +52,8 @@ def rotate(image, yaw, model=None, pitch=None, relative=False, size=256, landmar
         image: the portrait: a path or an array (`as_rgb8`).
         yaw: float. Degrees to turn to (positive: the nose toward the image's right), or the
             change of yaw with `relative=True`.
-        model: a `RotationGAN`, or None for the raw render.
+        model: a `RotationGAN` (or anything with its `clean(renders, holes)`, e.g.
+            `export.LiteRTCleaner`), or None for the raw render (or `fill`).
         pitch: optional float. Pitch to turn to (or its change); None keeps the face's own.
         relative: bool. `yaw` and `pitch` are changes. Defaults to `False`.
         size: int. Side of the crop the model works on (its training size works best).
@@ -59,6 +61,8 @@ def rotate(image, yaw, model=None, pitch=None, relative=False, size=256, landmar
         landmarks: optional (468, 3) landmarks of `image`, which skips detection.
         template: str. Alignment template. Defaults to `"ffhq"`.
         feather: float. Width of the blended band when pasting back. Defaults to `0.1`.
+        fill: str or None. Fill the holes classically instead of with a model: "telea"
+            (OpenCV's inpainting), "pushpull" or "raw" (`classical_fills.FILLS`).
 
     Returns:
         A `Rotated`.
@@ -66,6 +70,7 @@ def rotate(image, yaw, model=None, pitch=None, relative=False, size=256, landmar
     Raises:
         ValueError: when no face is found.
     """
+    model = _cleaner(model, fill)
     picture = as_rgb8(image)
     points = landmarks if landmarks is not None else find_landmarks(picture)
     if points is None:
@@ -81,15 +86,24 @@ def rotate(image, yaw, model=None, pitch=None, relative=False, size=256, landmar
                    source_yaw=float(mesh.pose.yaw))
 
 
+def _cleaner(model, fill):
+    if fill is None:
+        return model
+    if model is not None:
+        raise ValueError(f"Give a model or a classical fill, not both (fill={fill!r}).")
+    return None if fill == "raw" else ClassicalCleaner(fill)
+
+
 def rotation_row(image, yaws=(-40.0, -20.0, 0.0, 20.0, 40.0), model=None, size=256, **kwargs):
     """A uint8 sheet of one portrait turned to each of `yaws`: the crop, then one column per
     yaw, labelled "input" and "yaw -40" ("turn -40" with `relative=True`); the top row shows
     the raw renders (holes in magenta), the bottom row the cleaned faces (the top row alone
-    without a model). Other arguments go to `rotate`.
+    without a model or `fill`). Other arguments go to `rotate`.
 
     Raises:
         ValueError: when no face is found.
     """
+    model = _cleaner(model, kwargs.pop("fill", None))
     picture = as_rgb8(image)
     points = kwargs.pop("landmarks", None)
     if points is None:

@@ -23,6 +23,7 @@ from keras_portrait.face.expression import GRAY_WEIGHTS
 from keras_portrait.face.mesh import rotate_render
 from keras_portrait.grids import image_grid
 from keras_portrait.metrics.image_quality import psnr
+from keras_portrait.models.rotation.classical_fills import classical_fill
 from keras_portrait.metrics.image_quality import ssim
 from keras_portrait.metrics.image_quality import summary
 from keras_portrait.models.rotation.rotation_gan import HOLE_COLOR
@@ -52,8 +53,7 @@ def _pose_errors(images, yaws):
 
 
 def _inpainted(renders, holes):
-    return np.stack([cv2.inpaint(r, h.astype(np.uint8), 3, cv2.INPAINT_TELEA)
-                     for r, h in zip(renders, holes)])
+    return classical_fill(renders, holes, "telea")
 
 
 def hole_regions(holes, small_area=SMALL_HOLE_AREA):

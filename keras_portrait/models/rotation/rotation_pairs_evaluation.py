@@ -23,10 +23,10 @@ from skimage.metrics import structural_similarity
 from keras_portrait.face.rotation_pairs import PAIRS
 from keras_portrait.grids import image_grid
 from keras_portrait.imaging.alignment import template_box
-from keras_portrait.layers.fill import PushPullFill
 from keras_portrait.metrics.image_quality import psnr
 from keras_portrait.metrics.image_quality import ssim
 from keras_portrait.metrics.image_quality import summary
+from keras_portrait.models.rotation.classical_fills import classical_fill
 from keras_portrait.models.rotation.rotation_evaluation import SMALL_HOLE_AREA
 from keras_portrait.models.rotation.rotation_evaluation import _luminance
 from keras_portrait.models.rotation.rotation_evaluation import region_errors
@@ -68,13 +68,10 @@ def read_rotation_pairs(path, max_pairs=None):
 
 def classical_fills(renders, holes):
     """{"raw_render", "pushpull", "telea"}: uint8 renders with their holes black, filled by
-    pull-push (`PushPullFill`) and by OpenCV's Telea inpainting (radius 3)."""
-    raw = np.where(holes[..., None], 0, renders).astype(np.uint8)
-    pulled = PushPullFill()([raw.astype(np.float32), holes[..., None].astype(np.float32)])
-    pushpull = np.clip(np.round(np.asarray(pulled)), 0, 255).astype(np.uint8)
-    telea = np.stack([cv2.inpaint(r, h.astype(np.uint8), 3, cv2.INPAINT_TELEA)
-                      for r, h in zip(raw, holes)])
-    return {"raw_render": raw, "pushpull": pushpull, "telea": telea}
+    pull-push and by OpenCV's Telea inpainting (`classical_fill`)."""
+    return {"raw_render": classical_fill(renders, holes, "raw"),
+            "pushpull": classical_fill(renders, holes, "pushpull"),
+            "telea": classical_fill(renders, holes, "telea")}
 
 
 def masked_psnr(outputs, truth, masks):

@@ -53,6 +53,11 @@ def add_rotate(parser):
                              "the face at each (degrees, + turns the nose to the image's right)")
     parser.add_argument("--model", default=None,
                         help="a RotationGAN .keras or its uint8 .tflite; none: raw renders")
+    parser.add_argument("--fill", choices=("telea", "pushpull"), default=None,
+                        help="fill the holes classically instead of with a model: telea "
+                             "(OpenCV's inpainting) or pushpull (smooth pull-push)")
+    parser.add_argument("--raw", action="store_true",
+                        help="the raw renders, holes left black (shown magenta on sheets)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--size", type=int, default=None,
                         help="side of the face crop turned (default: the model's size, "
@@ -70,6 +75,10 @@ def _rotation_model(args):
     import keras_portrait as kp  # noqa: PLC0415
 
     model, size, source = None, args.size, "--size"
+    chosen = [name for name, given in (("--model", args.model), ("--fill", args.fill),
+                                       ("--raw", args.raw)) if given]
+    if len(chosen) > 1:
+        raise CommandLineError(f"{' and '.join(chosen)}: give one way to fill the holes.")
     if args.model:
         check_model_file(args.model)
     if args.keep_known and not (args.model and args.model.endswith(".keras")):
@@ -100,9 +109,10 @@ def _turned(args, path, model, size):
 
     picture = read_rgb8(path)
     if len(args.yaw) == 1:
-        return kp.rotate(picture, args.yaw[0], model=model, size=size,
-                         relative=args.relative).image
-    return kp.rotation_row(picture, args.yaw, model=model, size=size, relative=args.relative)
+        return kp.rotate(picture, args.yaw[0], model=model, size=size, relative=args.relative,
+                         fill=args.fill).image
+    return kp.rotation_row(picture, args.yaw, model=model, size=size, relative=args.relative,
+                           fill=args.fill)
 
 
 def rotate(args):

@@ -60,3 +60,23 @@ def test_detected_face_turns_to_the_asked_yaw():
     assert abs(head_pose(points).yaw - 25.0) < 8.0
     with pytest.raises(ValueError, match="No face"):
         rotate(np.full((128, 128, 3), 127, np.uint8), 20.0)
+
+
+def test_classical_fills_by_name(portrait):
+    image, points = portrait
+    raw = rotate(image, 30.0, size=SIZE, landmarks=points)
+    holes = raw.holes
+    for fill in ("telea", "pushpull"):
+        turned = rotate(image, 30.0, size=SIZE, landmarks=points, fill=fill)
+        np.testing.assert_array_equal(turned.cleaned[~holes], raw.render[~holes])
+        # The holes get colour from around them, not black.
+        assert turned.cleaned[holes].mean() > raw.render[holes].mean() + 30, fill
+    assert (rotate(image, 30.0, size=SIZE, landmarks=points, fill="raw").cleaned
+            == raw.render).all()
+    row = rotation_row(image, (-20.0, 20.0), size=SIZE, landmarks=points, fill="telea")
+    check_labelled(row, rows=2, columns=3, tile=SIZE)  # the filled row under the renders
+    with pytest.raises(ValueError, match="Unknown fill"):
+        rotate(image, 30.0, size=SIZE, landmarks=points, fill="blur")
+    with pytest.raises(ValueError, match="not both"):
+        rotate(image, 30.0, size=SIZE, landmarks=points, fill="telea",
+               model=RotationGAN(filters=8, num_blocks=1, spade_hidden=8))
