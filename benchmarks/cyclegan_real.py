@@ -221,7 +221,7 @@ def package(args):
         with open(path) as f:
             cpu_hours += json.load(f)["cpu_seconds"] / 3600
     with open(args.state_json) as f:
-        steps = json.load(f)["global_step"]
+        steps = args.prior_steps + json.load(f)["global_step"]
     figures = {}
     for path in args.figures:
         with open(path) as f:
@@ -315,6 +315,8 @@ def main(argv=None):
     package_parser.add_argument("--cpu-json", required=True, nargs="+",
                                 help="RUN/cpu.json of each stage, summed")
     package_parser.add_argument("--state-json", required=True, help="RUN/backup/state.json")
+    package_parser.add_argument("--prior-steps", type=int, default=0,
+                                help="steps of the model the run started from (--init)")
     package_parser.add_argument("--train-command", required=True, help="the training command(s)")
     package_parser.add_argument("--status", default="final",
                                 help="e.g. 'interim: step N of a longer run'")
