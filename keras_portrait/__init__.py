@@ -38,6 +38,7 @@ from keras_portrait.models.cycle_gan import evaluate_translation
 from keras_portrait.models.gaugan import evaluate_synthesis
 from keras_portrait.models.stargan import evaluate_expressions
 from keras_portrait.models.rotation import evaluate_rotation
+from keras_portrait.models.rotation import evaluate_rotation_pairs
 from keras_portrait.models.callbacks import SampleGrid
 from keras_portrait.models.classifier import fit_classifier
 from keras_portrait.models.classifier import train_expression_classifier

@@ -3,6 +3,7 @@ from keras_portrait.models.rotation.rotate import Rotated
 from keras_portrait.models.rotation.rotate import rotate
 from keras_portrait.models.rotation.rotate import rotation_row
 from keras_portrait.models.rotation.rotation_evaluation import evaluate_rotation
+from keras_portrait.models.rotation.rotation_pairs_evaluation import evaluate_rotation_pairs
 from keras_portrait.models.rotation.rotation_dataset import rotation_pairs
 from keras_portrait.models.rotation.rotation_dataset import synth_rotation_pairs
 from keras_portrait.models.rotation.rotation_networks import render_generator

@@ -11,7 +11,7 @@ from sheets import check_labelled
 from keras_portrait.face.rotation_pairs import PAIRS
 from keras_portrait.face.rotation_pairs import PAIR_COLUMNS
 from keras_portrait.models.rotation.rotation_pairs_evaluation import classical_fills
-from keras_portrait.models.rotation.rotation_pairs_evaluation import evaluate_rotation_pairs
+from keras_portrait import evaluate_rotation_pairs
 from keras_portrait.models.rotation.rotation_pairs_evaluation import masked_psnr
 from keras_portrait.models.rotation.rotation_pairs_evaluation import masked_ssim
 from keras_portrait.models.rotation.rotation_pairs_evaluation import read_rotation_pairs
