@@ -52,10 +52,6 @@ def _pose_errors(images, yaws):
     return np.array(errors)
 
 
-def _inpainted(renders, holes):
-    return classical_fill(renders, holes, "telea")
-
-
 def hole_regions(holes, small_area=SMALL_HOLE_AREA):
     """(small, large) boolean masks like `holes` (N, H, W): hole pixels whose 8-connected hole
     has at most `small_area` pixels (slivers at edge-on triangles, corners of the eyes and
@@ -157,7 +153,7 @@ def evaluate_rotation(model=None, count=16, image_size=128, seed=1000,
             "hole_fraction": summary(holes.mean(axis=(1, 2))),
             "unturned_source": _scores(sources, truths, yaws, embedder, False),
             "raw_render": _scores(raws, truths, yaws, embedder, measure_pose, holes),
-            "inpainted_render": _scores(_inpainted(raws, holes), truths, yaws, embedder,
+            "inpainted_render": _scores(classical_fill(raws, holes, "telea"), truths, yaws, embedder,
                                         measure_pose, holes),
             "truth_pose_yaw_error": (summary(_pose_errors(truths, yaws)) if measure_pose
                                      else None),

@@ -20,7 +20,6 @@ import cv2
 import numpy as np
 from skimage.metrics import structural_similarity
 
-from keras_portrait.face.rotation_pairs import PAIRS
 from keras_portrait.grids import image_grid
 from keras_portrait.imaging.alignment import template_box
 from keras_portrait.metrics.image_quality import psnr
@@ -30,6 +29,7 @@ from keras_portrait.models.rotation.classical_fills import classical_fill
 from keras_portrait.models.rotation.rotation_evaluation import SMALL_HOLE_AREA
 from keras_portrait.models.rotation.rotation_evaluation import _luminance
 from keras_portrait.models.rotation.rotation_evaluation import region_errors
+from keras_portrait.models.rotation.rotation_dataset import pair_files
 from keras_portrait.models.rotation.rotation_gan import HOLE_COLOR
 
 # Upper edges of the turn buckets in degrees; turns beyond the last go in a bucket of their own.
@@ -38,20 +38,19 @@ CLASSICAL = ("raw_render", "pushpull", "telea")
 
 
 def read_rotation_pairs(path, max_pairs=None):
-    """Arrays of a pairs folder: renders uint8 (N, S, S, 3), holes bool (N, S, S), targets
+    """Arrays of a pairs folder (or what `pair_files` takes): renders uint8 (N, S, S, 3), holes bool (N, S, S), targets
     uint8 (N, S, S, 3), turns float (N,) in degrees, and the pairs' render files. Pairs whose
     files are missing or unreadable are left out and counted in `skipped`."""
-    csv_path = os.path.join(path, PAIRS)
-    if not os.path.isfile(csv_path):
-        raise FileNotFoundError(f"No {PAIRS} in {path!r}: make the pairs with "
-                                f"`keras-portrait make-rotation-pairs SRC {path}`.")
-    with open(csv_path, newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = []
+    for csv_path in pair_files(path):
+        root = os.path.dirname(os.path.abspath(csv_path))
+        with open(csv_path, newline="") as f:
+            rows += [{**row, "root": root} for row in csv.DictReader(f)]
     renders, holes, targets, turns, names, skipped = [], [], [], [], [], 0
     for row in rows[:max_pairs]:
-        render = cv2.imread(os.path.join(path, row["render"]), cv2.IMREAD_COLOR)
-        hole = cv2.imread(os.path.join(path, row["holes"]), cv2.IMREAD_GRAYSCALE)
-        target = cv2.imread(os.path.join(path, row["target"]), cv2.IMREAD_COLOR)
+        render = cv2.imread(os.path.join(row["root"], row["render"]), cv2.IMREAD_COLOR)
+        hole = cv2.imread(os.path.join(row["root"], row["holes"]), cv2.IMREAD_GRAYSCALE)
+        target = cv2.imread(os.path.join(row["root"], row["target"]), cv2.IMREAD_COLOR)
         if render is None or hole is None or target is None:
             skipped += 1
             continue
