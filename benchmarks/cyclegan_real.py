@@ -32,6 +32,8 @@ from keras_portrait.face.expression import GRAY_WEIGHTS
 from keras_portrait.imaging.alignment import template_box
 from keras_portrait.metrics.judge import painting_rate
 from run_info import CPUTime
+from run_info import TERMS
+from run_info import cpu_hours
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SPLIT = os.path.join(HERE, "splits", "real_faces.json")
@@ -193,15 +195,6 @@ def evaluate(args):
     return 0
 
 
-TERMS = {
-    "photos_pixabay": "Pixabay Content License (free use), per the source repository's data "
-                      "README (Hossein88-eng/gender-classification-doe @c25b814, data/; repo MIT)",
-    "paintings_louvre": "the works are in the public domain; the photographs come from the "
-                        "Louvre's collections site, whose terms of reuse apply (via "
-                        "Kozzlov/art-gange-classification-resnet18 @89e6225)",
-}
-
-
 def _folder_images(prepared, files, size):
     """The crops as float32 [-1, 1] (N, size, size, 3): calibration data of an export."""
     return _read(prepared, files, size).astype(np.float32) / 127.5 - 1.0
@@ -216,10 +209,6 @@ def package(args):
     calibration = [_folder_images(folder, sorted(rng.choice(files, 128, replace=False)),
                                   args.size)
                    for folder, files in ((args.photos, photos), (args.paintings, paintings))]
-    cpu_hours = 0.0
-    for path in args.cpu_json:  # every stage of the run (e.g. the 64² run it started from)
-        with open(path) as f:
-            cpu_hours += json.load(f)["cpu_seconds"] / 3600
     with open(args.state_json) as f:
         steps = args.prior_steps + json.load(f)["global_step"]
     figures = {}
@@ -243,7 +232,7 @@ def package(args):
              "terms": TERMS["paintings_louvre"]}],
         "split": "benchmarks/splits/real_faces.json (by source picture; test never trained on)",
         "steps": steps, "batch_size": 1,
-        "cpu_hours": round(cpu_hours, 2),
+        "cpu_hours": round(cpu_hours(args.cpu_json), 2),  # every stage of the run
         "command": args.train_command,
         "figures": figures,
         "figures_note": "test split photos; painting_rate: share the painting judge "

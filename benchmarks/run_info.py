@@ -58,3 +58,22 @@ class CPUTime(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.save()
+
+
+# The terms of the real sources our presets train on (their cards name them).
+TERMS = {
+    "photos_pixabay": "Pixabay Content License (free use), per the source repository's data "
+                      "README (Hossein88-eng/gender-classification-doe @c25b814, data/; repo MIT)",
+    "paintings_louvre": "the works are in the public domain; the photographs come from the "
+                        "Louvre's collections site, whose terms of reuse apply (via "
+                        "Kozzlov/art-gange-classification-resnet18 @89e6225)",
+}
+
+
+def cpu_hours(paths):
+    """The CPU hours of a run's stages: the sum of their `cpu.json` files (`CPUTime`)."""
+    seconds = 0.0
+    for path in paths:
+        with open(path) as f:
+            seconds += json.load(f)["cpu_seconds"]
+    return seconds / 3600
