@@ -118,7 +118,7 @@ def _model(args):
                        discriminator_filters=args.discriminator_filters, augment=args.augment,
                        identity_weight=args.identity_weight, cycle_weight=args.cycle_weight,
                        identity_mapping_ratio=args.identity_mapping_ratio, pool_size=50,
-                       seed=args.seed)
+                       upsampling=args.upsampling, seed=args.seed)
 
 
 def snapshot(args):
@@ -224,7 +224,7 @@ def package(args):
                     "b": "paintings: FFHQ-aligned face crops of old-master paintings"},
         "config": {name: model.get_config()[name] for name in (
             "filters", "num_blocks", "discriminator_filters", "cycle_weight",
-            "identity_mapping_ratio", "identity_weight", "augment")},
+            "identity_mapping_ratio", "identity_weight", "augment", "upsampling")},
         "training_data": [
             {"source": "../shared/data/real/photos_pixabay", "crops": len(photos),
              "terms": TERMS["photos_pixabay"]},
@@ -274,6 +274,9 @@ def main(argv=None):
         sub.add_argument("--cycle-weight", type=float, default=10.0)
         sub.add_argument("--identity-mapping-ratio", type=float, default=0.5,
                          help="the L1 identity-mapping term's weight over the cycle weight")
+        sub.add_argument("--upsampling", default="transpose", choices=("transpose", "blur"),
+                         help="the generators' (blur: no checkerboard; a transpose run's "
+                              "weights load into it)")
         sub.add_argument("--seed", type=int, default=0)
     train_parser.add_argument("--steps", type=int, required=True)
     train_parser.add_argument("--steps-per-epoch", type=int, default=250)

@@ -2,12 +2,15 @@
 
 import keras
 
+from keras_portrait.layers import Blur2D
 from keras_portrait.layers import ReflectionPadding2D
 from keras_portrait.layers import ResidualBlock
 from keras_portrait.networks._common import check_norm
 from keras_portrait.networks._common import check_positive_int
 from keras_portrait.networks._common import norm_then
 from keras_portrait.networks._common import normal_init
+
+UPSAMPLINGS = ("transpose", "blur")
 
 
 def resnet_generator(
@@ -17,6 +20,7 @@ def resnet_generator(
     affine=False,
     use_bias=True,
     dropout=0.0,
+    upsampling="transpose",
     name="generator",
 ):
     """CycleGAN's ResNet generator: image in [-1, 1] → image in [-1, 1], any size divisible by 4.
@@ -46,6 +50,10 @@ def resnet_generator(
             turns it off with batch norm only).
         dropout: float. Dropout in the residual blocks, in [0, 1). Defaults to `0.0` (the
             reference's `--no_dropout`).
+        upsampling: str. "transpose": the paper's transposed convolutions; "blur": each
+            followed by a fixed binomial blur (`kp.layers.Blur2D`), which removes their
+            checkerboard and adds no weights (a "transpose" checkpoint loads into it).
+            Defaults to `"transpose"`.
         name: str. Name of the model.
 
     Reference:
@@ -56,6 +64,9 @@ def resnet_generator(
     check_positive_int("filters", filters)
     check_positive_int("num_blocks", num_blocks, minimum=0)
     check_norm(norm, affine)
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"`upsampling` must be one of {UPSAMPLINGS}. Received: "
+                         f"upsampling={upsampling!r}")
 
     def conv(channels, kernel, stride, layer_name):
         return keras.layers.Conv2D(
@@ -83,6 +94,8 @@ def resnet_generator(
             kernel_initializer=normal_init(), name=f"up{i}_conv",
         )(x)
         x = keras.layers.Cropping2D(((1, 0), (1, 0)), name=f"up{i}_crop")(x)
+        if upsampling == "blur":
+            x = Blur2D(name=f"up{i}_blur")(x)
         x = norm_relu(x, f"up{i}")
     x = ReflectionPadding2D(3, name="to_rgb_pad")(x)
     # The last convolution keeps its bias whatever `use_bias` says, as in the reference.

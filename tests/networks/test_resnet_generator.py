@@ -49,6 +49,22 @@ def test_upsampling_keeps_the_reference_alignment():
     assert np.argwhere(y != 0).tolist() == [[2, 4]]
 
 
+def test_blur_upsampling_adds_no_weights_and_loads_a_transpose_checkpoint():
+    images = np.random.default_rng(1).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    plain = resnet_generator(filters=4, num_blocks=1)
+    blurred = resnet_generator(filters=4, num_blocks=1, upsampling="blur")
+    assert _trainable(blurred) == _trainable(plain)
+    blurred.set_weights(plain.get_weights())
+    assert np.any(blurred(images).numpy() != plain(images).numpy())
+    # The generator's last hidden map has no checkerboard left from the first upsampling:
+    # blurred, a map made of one alternating pattern is zero everywhere.
+    up = blurred.get_layer("up0_blur")
+    pattern = np.indices((8, 8)).sum(0) % 2 * 2.0 - 1.0
+    assert np.abs(up(np.tile(pattern[None, :, :, None], (1, 1, 1, 8)).astype("float32"))
+                  .numpy()).max() < 1e-6
+    check_model_save(blurred, images)
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -56,6 +72,7 @@ def test_upsampling_keeps_the_reference_alignment():
         ({"num_blocks": -1}, "num_blocks"),
         ({"norm": "group"}, "norm"),
         ({"norm": "none", "affine": True}, "affine"),
+        ({"upsampling": "bilinear"}, "upsampling"),
     ],
 )
 def test_argument_errors(kwargs, match):

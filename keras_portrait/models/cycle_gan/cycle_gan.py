@@ -73,6 +73,9 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
             differentiable augmentation (`keras_portrait.layers.diff_augment`), in their update
             and in the generators'; for small datasets (hundreds of paintings). `""` (the
             paper): none. Defaults to `""`.
+        upsampling: str. The generators' upsampling (`resnet_generator`): "transpose" (the
+            paper's) or "blur" (a fixed binomial blur after each transposed convolution: no
+            checkerboard, no extra weights). Defaults to `"transpose"`.
         seed: int or None. Seed of the pools' and the augmentation's random draws.
 
     Reference:
@@ -105,6 +108,7 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
         discriminator_a=None,
         discriminator_b=None,
         augment="",
+        upsampling="transpose",
         seed=None,
         **kwargs,
     ):
@@ -124,11 +128,12 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
         self.pool_size = pool_size
         self.identity_weight = identity_weight
         self.augment = ",".join(parse_policy(augment))
+        self.upsampling = upsampling
         self.generator_a2b = generator_a2b or resnet_generator(
-            filters, num_blocks, name="generator_a2b"
+            filters, num_blocks, upsampling=upsampling, name="generator_a2b"
         )
         self.generator_b2a = generator_b2a or resnet_generator(
-            filters, num_blocks, name="generator_b2a"
+            filters, num_blocks, upsampling=upsampling, name="generator_b2a"
         )
         self.discriminator_a = discriminator_a or patch_gan_discriminator(
             discriminator_filters, name="discriminator_a"
@@ -306,6 +311,7 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
             "pool_size": self.pool_size,
             "identity_weight": self.identity_weight,
             "augment": self.augment,
+            "upsampling": self.upsampling,
         }
 
 

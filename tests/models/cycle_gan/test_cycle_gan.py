@@ -377,3 +377,18 @@ def test_validation_losses_move_no_network_or_pool(trained, check_validation):
     history = check_validation(gan, (_images(seed=5), _images(seed=6)),
                                (_images(seed=7), _images(seed=8)))
     assert "val_identity_loss" not in history  # the term is off: not logged
+
+
+def test_blur_upsampling_is_in_both_generators_and_saved():
+    plain = CycleGAN(**TINY, seed=0)
+    gan = CycleGAN(**TINY, upsampling="blur", seed=0)
+    for generator in gan.generators:
+        assert [layer.name for layer in generator.layers if "blur" in layer.name] == [
+            "up0_blur", "up1_blur"]
+    assert plain.get_config()["upsampling"] == "transpose"
+    # No extra weights: a "transpose" model's networks load into it as they are.
+    for name in ("generator_a2b", "generator_b2a"):
+        getattr(gan, name).set_weights(getattr(plain, name).get_weights())
+    reloaded = check_model_save(gan, _images(2))
+    assert reloaded.get_config()["upsampling"] == "blur"
+    np.testing.assert_array_equal(reloaded.translate(_images(2)), gan.translate(_images(2)))
