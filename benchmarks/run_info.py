@@ -77,3 +77,18 @@ def cpu_hours(paths):
         with open(path) as f:
             seconds += json.load(f)["cpu_seconds"]
     return seconds / 3600
+
+
+def average_snapshots(paths, out):
+    """Writes to `out` a model whose networks' weights are the means of those of the model
+    files `paths` (snapshots of one run): checkpoint averaging, which smooths the swings of a
+    GAN between checkpoints. Returns the averaged model."""
+    import numpy as np  # noqa: PLC0415
+
+    models = [keras.saving.load_model(path, safe_mode=True) for path in paths]
+    averaged = models[-1]
+    for name in (*type(averaged).GENERATORS, *type(averaged).DISCRIMINATORS):
+        weights = [getattr(model, name).get_weights() for model in models]
+        getattr(averaged, name).set_weights([np.mean(ws, axis=0) for ws in zip(*weights)])
+    averaged.save(out)
+    return averaged
