@@ -257,13 +257,14 @@ def sheet(args):
             if points is None:
                 print(f"skipped {source}/{files[index]}: no face", flush=True)
                 continue
-            how = {"fill": args.fill} if args.fill else (
-                {"model": model, "size": args.size} if args.model else {"size": args.size})
-            turned = [kp.rotate(picture, turn, relative=True, landmarks=points, **how).image
-                      for turn in args.turns]
+            how = {"fill": args.fill} if args.fill else {"model": model} if args.model else {}
+            turned = [kp.rotate(picture, turn, relative=True, landmarks=points, size=args.size,
+                                **how).image for turn in args.turns]
             rows.append([_around_face(image, points, args.tile) for image in
                          (picture, *turned)])
             found += 1
+    if not rows:
+        sys.exit("rotation_real.py sheet: no face found in the chosen test pictures")
     labels = ["picture", *(f"turn {turn:+g}" for turn in args.turns)]
     grid = kp.image_grid(np.concatenate(rows), labels=labels, title=args.title)
     kp.save_image(args.out, grid)
@@ -346,8 +347,7 @@ def main(argv=None):
     sub.add_argument("--sources", nargs="+", default=list(SOURCES))
     sub.add_argument("--rows", type=int, default=4, help="pictures per source")
     sub.add_argument("--turns", type=float, nargs="+", default=[-40.0, -20.0, 0.0, 20.0, 40.0])
-    sub.add_argument("--size", type=int, default=None,
-                     help="side of the crop turned (default: the model's preset size)")
+    sub.add_argument("--size", type=int, default=128, help="side of the crop turned")
     sub.add_argument("--tile", type=int, default=192)
     sub.add_argument("--seed", type=int, default=0)
     sub.add_argument("--title", default=None)
