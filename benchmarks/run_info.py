@@ -9,6 +9,7 @@ import sys
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -83,8 +84,6 @@ def average_snapshots(paths, out):
     """Writes to `out` a model whose networks' weights are the means of those of the model
     files `paths` (snapshots of one run): checkpoint averaging, which smooths the swings of a
     GAN between checkpoints. Returns the averaged model."""
-    import numpy as np  # noqa: PLC0415
-
     models = [keras.saving.load_model(path, safe_mode=True) for path in paths]
     averaged = models[-1]
     for name in (*type(averaged).GENERATORS, *type(averaged).DISCRIMINATORS):

@@ -9,5 +9,5 @@ from keras_portrait.layers.padding import ReflectionPadding2D
 from keras_portrait.layers.spade import SPADE
 from keras_portrait.layers.spade import SPADEResBlock
 
-__all__ = ["Blur2D", "InstanceNormalization", "PushPullFill", "ReflectionPadding2D", "ResidualBlock", "SPADE",
-           "SPADEResBlock", "TileLabels"]
+__all__ = ["Blur2D", "InstanceNormalization", "PushPullFill", "ReflectionPadding2D",
+           "ResidualBlock", "SPADE", "SPADEResBlock", "TileLabels"]

@@ -153,8 +153,8 @@ def evaluate_rotation(model=None, count=16, image_size=128, seed=1000,
             "hole_fraction": summary(holes.mean(axis=(1, 2))),
             "unturned_source": _scores(sources, truths, yaws, embedder, False),
             "raw_render": _scores(raws, truths, yaws, embedder, measure_pose, holes),
-            "inpainted_render": _scores(classical_fill(raws, holes, "telea"), truths, yaws, embedder,
-                                        measure_pose, holes),
+            "inpainted_render": _scores(classical_fill(raws, holes, "telea"), truths, yaws,
+                                        embedder, measure_pose, holes),
             "truth_pose_yaw_error": (summary(_pose_errors(truths, yaws)) if measure_pose
                                      else None),
         }

@@ -38,9 +38,10 @@ CLASSICAL = ("raw_render", "pushpull", "telea")
 
 
 def read_rotation_pairs(path, max_pairs=None):
-    """Arrays of a pairs folder (or what `pair_files` takes): renders uint8 (N, S, S, 3), holes bool (N, S, S), targets
-    uint8 (N, S, S, 3), turns float (N,) in degrees, and the pairs' render files. Pairs whose
-    files are missing or unreadable are left out and counted in `skipped`."""
+    """Arrays of a pairs folder (or what `pair_files` takes): renders uint8 (N, S, S, 3),
+    holes bool (N, S, S), targets uint8 (N, S, S, 3), turns float (N,) in degrees, and the
+    pairs' render files. Pairs whose files are missing or unreadable are left out and counted
+    in `skipped`."""
     rows = []
     for csv_path in pair_files(path):
         root = os.path.dirname(os.path.abspath(csv_path))
