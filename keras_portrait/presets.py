@@ -102,7 +102,7 @@ def slim_copy(model):
     return fresh
 
 
-def save(model, folder, card, exports=(), image_size=None, num_threads=2):
+def save(model, folder, card, exports=(), image_size=None, num_threads=2, per_channel=True):
     """Writes a preset folder: `model.keras` (`slim_copy`), one int8 .tflite per entry of
     `exports` with its export card, and `card.json`.
 
@@ -119,6 +119,8 @@ def save(model, folder, card, exports=(), image_size=None, num_threads=2):
             measure, and not kept: `card["int8"][key]` has its size ratio, parity and latency.
         image_size: int. Side of the .tflite files' images.
         num_threads: int. LiteRT threads for the cards' latency. Defaults to `2`.
+        per_channel: bool. int8 weights with a scale per output channel, else one per weight
+            tensor (`export_generator`). Defaults to `True`.
 
     Returns:
         The card written.
@@ -142,7 +144,8 @@ def save(model, folder, card, exports=(), image_size=None, num_threads=2):
             written = export_generator(network, scratch, image_size=image_size,
                                        formats=("fp32", "int8"), representative_data=data,
                                        name=stem, num_threads=num_threads,
-                                       card={"preset": os.path.basename(folder)})
+                                       card={"preset": os.path.basename(folder)},
+                                       per_channel=per_channel)
             path = written["int8"]["path"]
             for source in (path, path + ".json"):
                 if os.path.exists(source):
@@ -150,6 +153,7 @@ def save(model, folder, card, exports=(), image_size=None, num_threads=2):
             files[key] = os.path.basename(path)
             int8[key] = {
                 "file_size_bytes": written["int8"]["file_size_bytes"],
+                "weights": written["int8"]["quantization"]["weights"],
                 "size_vs_fp32": written["int8"]["file_size_bytes"]
                 / written["fp32"]["file_size_bytes"],
                 "parity_vs_keras": written["int8"].get("parity_vs_keras"),

@@ -8,12 +8,14 @@ from sheets import check_labelled
 
 from keras_portrait import RotationGAN
 from keras_portrait import cli
+from keras_portrait import presets
 from keras_portrait import rotate as kp_rotate
 from keras_portrait.data import SynthPortraits
 from keras_portrait.export import LiteRTCleaner
 from keras_portrait.export import export_generator
 from keras_portrait.export import read_card
 from keras_portrait.face import _mediapipe_models as mp_models
+from keras_portrait.models.rotation.rotate import DEFAULT_PRESET
 
 pytestmark = pytest.mark.skipif(not mp_models.mediapipe_models_available(),
                                 reason="MediaPipe's models are not installed")
@@ -36,10 +38,11 @@ def files(tmp_path_factory):
 
 def test_rotate_with_keras_tflite_and_raw(files, capsys):
     root, _, tflite = files
-    for model, out in ((str(root / "model.keras"), "keras"), (tflite, "tflite"), (None, "raw")):
+    for flags, out in ((["--model", str(root / "model.keras")], "keras"),
+                       (["--model", tflite], "tflite"), (["--raw"], "raw")):
         args = ["rotate", str(root / "sitter.png"), str(root / "wall.png"), "--yaw", "25",
                 "--out", str(root / out), "--size", str(SIZE)]
-        assert cli.main(args + (["--model", model] if model else [])) == 0
+        assert cli.main(args + flags) == 0
         captured = capsys.readouterr()
         assert "1 of 2 pictures turned" in captured.out and "skipped" in captured.err
         turned = cv2.imread(str(root / out / "sitter.png"))
@@ -160,3 +163,23 @@ def test_train_rotation_refuses_other_optimizers(tmp_path):
     with pytest.raises(SystemExit, match="rotation trains with GauGAN's optimizers"):
         cli.main(["train", "rotation", "--data", "synth", "--epochs", "1", "--out",
                   str(tmp_path), "--learning-rate", "1e-3"])
+
+
+def test_the_preset_by_default(files, tmp_path, monkeypatch, capsys):
+    root, _, _ = files
+    gan = RotationGAN(filters=8, num_blocks=1, spade_hidden=8, discriminator_filters=8,
+                      discriminator_layers=3, residual=False, seed=0)
+    presets.save(gan, str(tmp_path / "presets" / DEFAULT_PRESET), {"image_size": SIZE})
+    monkeypatch.setenv(presets.ENVIRONMENT, str(tmp_path / "presets"))
+    sitter = str(root / "sitter.png")
+    assert cli.main(["rotate", sitter, "--yaw", "25", "--out", str(tmp_path / "turned")]) == 0
+    assert f"{SIZE}² crops (the preset {DEFAULT_PRESET}" in capsys.readouterr().out
+    picture = cv2.imread(sitter)[:, :, ::-1]
+    expected = kp_rotate(picture, 25.0, model=gan, size=SIZE).image
+    turned = cv2.imread(str(tmp_path / "turned" / "sitter.png"))[:, :, ::-1]
+    np.testing.assert_array_equal(turned, expected)
+    monkeypatch.setenv(presets.ENVIRONMENT, "")
+    monkeypatch.setattr(presets, "PACKAGED", str(tmp_path / "none"))
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["rotate", sitter, "--yaw", "25", "--out", str(tmp_path / "x")])
+    assert stop.value.code == 2 and "--fill telea" in capsys.readouterr().err

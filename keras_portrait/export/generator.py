@@ -57,12 +57,13 @@ class _Target:
     num_threads: int
     extra: dict
     image_size: int
+    per_channel: bool = True
 
 
 def export_generator(model, out_dir, image_size=None, formats=FORMATS, input_type="uint8",
                      representative_data=None, parity_data=None, card=None, name="generator",
                      num_threads=2, parity_labels=None, domain_names=None, label_type=None,
-                     parts=None):
+                     parts=None, per_channel=True):
     """Exports a trained generator for mobile: SavedModel and .tflite files, each with a card.
 
     The inputs come from the model's family spec (`keras_portrait.registry`), built at the
@@ -96,6 +97,9 @@ def export_generator(model, out_dir, image_size=None, formats=FORMATS, input_typ
         label_type: str or None. "class" or "attributes". Defaults to the family's, "class".
         parts: sequence of str or None. The networks to export: "generator" and the family's
             `export_parts` (e.g. "style_encoder"). Defaults to all.
+        per_channel: bool. "int8" weights with a scale per output channel; `False`: one per
+            weight tensor (a smaller file where the network has many narrow layers).
+            Defaults to `True`.
 
     Returns:
         dict format → its card (with `path`); another part's as `<part>_<format>`.
@@ -110,7 +114,7 @@ def export_generator(model, out_dir, image_size=None, formats=FORMATS, input_typ
     examples, sources = _parity_examples(model, export, parity_data, representative_data,
                                          calibration, parity_labels)
     target = _Target(out_dir, name, input_type, num_threads,
-                     {"family": export.family, **(card or {})}, export.image_size)
+                     {"family": export.family, **(card or {})}, export.image_size, per_channel)
     results = {}
     for part in selected:
         results.update(_export_part(part, target, formats, examples, sources,
@@ -240,7 +244,9 @@ def _write_tflite(fmt, part, target, saved_model_dir, files, measured, calibrati
         inputs = {item.name: to_file(item, calibration[item.name], target.input_type)
                   for item in part.inputs}
         quantization.update(_calibration_entries(part, count_of(inputs)))
-    content = convert(saved_model_dir, fmt, inputs)
+        if not target.per_channel:
+            quantization["weights"] = "int8 per-tensor"
+    content = convert(saved_model_dir, fmt, inputs, per_channel=target.per_channel)
     stem = target.stem if part.name == GENERATOR else part.name
     path = os.path.join(target.out_dir, f"{stem}_{fmt}.tflite")
     with open(path, "wb") as f:

@@ -37,7 +37,7 @@ def check_formats(formats):
     return tuple(dict.fromkeys(formats))
 
 
-def convert(saved_model_dir, fmt, calibration=None):
+def convert(saved_model_dir, fmt, calibration=None, per_channel=True):
     """The .tflite bytes of an export SavedModel in one format (builtins only).
 
     Args:
@@ -45,6 +45,8 @@ def convert(saved_model_dir, fmt, calibration=None):
         fmt: str. "fp32", "fp16", "int8_dynamic" or "int8".
         calibration: dict input name → examples in the file's dtype and range
             (`boundary.to_file`), one row each; needed for "int8".
+        per_channel: bool. "int8" weights with a scale per output channel, else one per
+            tensor. Defaults to `True`.
 
     The converter's output goes through `delegable`, so that LiteRT's default delegate runs
     the reflection padding and the transposed convolutions.
@@ -52,7 +54,8 @@ def convert(saved_model_dir, fmt, calibration=None):
     if fmt == "int8":
         if calibration is None:
             raise ValueError('The "int8" format needs calibration examples.')
-        return delegable(quantize_int8_inputs(saved_model_dir, calibration))
+        return delegable(quantize_int8_inputs(saved_model_dir, calibration,
+                                              per_channel=per_channel))
     if fmt not in ("fp32", "fp16", "int8_dynamic"):
         raise ValueError(f"Unknown .tflite format {fmt!r}. Valid: fp32, fp16, int8_dynamic, int8")
     converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir))

@@ -1,6 +1,7 @@
 """`rotate`: turn the face in any portrait — detect, fit, rotate-render, clean, paste back."""
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -13,6 +14,11 @@ from keras_portrait.face.mesh import rotate_render
 from keras_portrait.grids import image_grid
 from keras_portrait.models.rotation.classical_fills import ClassicalCleaner
 from keras_portrait.models.rotation.rotation_gan import HOLE_COLOR
+
+# The preset `rotate` cleans its renders with when given neither a model nor a fill.
+DEFAULT_PRESET = "rotation-real-128"
+# The crop side with a model of the caller's and no `size`.
+DEFAULT_SIZE = 256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,38 +45,41 @@ class Rotated:
     source_yaw: float
 
 
-def rotate(image, yaw, model=None, pitch=None, relative=False, size=256, landmarks=None,
+def rotate(image, yaw, model=None, pitch=None, relative=False, size=None, landmarks=None,
            template="ffhq", feather=0.1, fill=None):
     """Turns the face of a portrait (photo or painting) to `yaw`.
 
     The largest face is found and its 468 landmarks measured (or `landmarks` are used), an
     aligned `size`² crop is cut (`align`), a head mesh is fitted and turned
     (`keras_portrait.face.rotate_render`), the render is cleaned by `model` (a trained
-    `RotationGAN`), and the crop is pasted back into the picture with feathered edges.
+    `RotationGAN`; by default the shipped preset `DEFAULT_PRESET`, trained on real photos and
+    paintings), and the crop is pasted back into the picture with feathered edges.
 
     Args:
         image: the portrait: a path or an array (`as_rgb8`).
         yaw: float. Degrees to turn to (positive: the nose toward the image's right), or the
             change of yaw with `relative=True`.
         model: a `RotationGAN` (or anything with its `clean(renders, holes)`, e.g.
-            `export.LiteRTCleaner`), or None for the raw render (or `fill`).
+            `export.LiteRTCleaner`), or None: the preset `DEFAULT_PRESET` (`default_model`),
+            unless `fill` is given.
         pitch: optional float. Pitch to turn to (or its change); None keeps the face's own.
         relative: bool. `yaw` and `pitch` are changes. Defaults to `False`.
-        size: int. Side of the crop the model works on (its training size works best).
-            Defaults to `256`.
+        size: int or None. Side of the crop the model works on (its training size works
+            best). Defaults to the preset's size with the preset, else `DEFAULT_SIZE`.
         landmarks: optional (468, 3) landmarks of `image`, which skips detection.
         template: str. Alignment template. Defaults to `"ffhq"`.
         feather: float. Width of the blended band when pasting back. Defaults to `0.1`.
         fill: str or None. Fill the holes classically instead of with a model: "telea"
-            (OpenCV's inpainting), "pushpull" or "raw" (`classical_fills.FILLS`).
+            (OpenCV's inpainting), "pushpull", or "raw" for the render with its holes
+            black (`classical_fills.FILLS`).
 
     Returns:
         A `Rotated`.
 
     Raises:
-        ValueError: when no face is found.
+        ValueError: when no face is found, or the default preset is missing.
     """
-    model = _cleaner(model, fill)
+    model, size = _cleaner(model, fill, size)
     picture = as_rgb8(image)
     points = landmarks if landmarks is not None else find_landmarks(picture)
     if points is None:
@@ -86,29 +95,57 @@ def rotate(image, yaw, model=None, pitch=None, relative=False, size=256, landmar
                    source_yaw=float(mesh.pose.yaw))
 
 
-def _cleaner(model, fill):
-    if fill is None:
-        return model
-    if model is not None:
+def default_model():
+    """`(model, size)`: the rotation preset `DEFAULT_PRESET` (loaded once) and the crop side
+    it was trained at — what `rotate` cleans with when given neither a model nor a fill."""
+    from keras_portrait import presets  # noqa: PLC0415  (presets reads the registry)
+
+    try:
+        path, card = presets.file(DEFAULT_PRESET), presets.card(DEFAULT_PRESET)
+    except ValueError as error:
+        raise ValueError(f"`rotate` cleans with the preset {DEFAULT_PRESET!r} by default and "
+                         f"it is not installed: pass a model, or fill='telea', 'pushpull' or "
+                         f"'raw' ({error})") from None
+    return _load_preset(path), int(card["image_size"])
+
+
+@functools.lru_cache(maxsize=2)
+def _load_preset(path):
+    import keras  # noqa: PLC0415
+
+    return keras.saving.load_model(path, safe_mode=True)
+
+
+def _cleaner(model, fill, size):
+    """`(what cleans the renders or None, the crop side)`."""
+    if fill is not None and model is not None:
         raise ValueError(f"Give a model or a classical fill, not both (fill={fill!r}).")
-    return None if fill == "raw" else ClassicalCleaner(fill)
+    if fill is not None:
+        model = None if fill == "raw" else ClassicalCleaner(fill)
+    elif model is None:
+        model, preset_size = default_model()
+        size = preset_size if size is None else size
+    return model, DEFAULT_SIZE if size is None else size
 
 
-def rotation_row(image, yaws=(-40.0, -20.0, 0.0, 20.0, 40.0), model=None, size=256, **kwargs):
+def rotation_row(image, yaws=(-40.0, -20.0, 0.0, 20.0, 40.0), model=None, size=None, **kwargs):
     """A uint8 sheet of one portrait turned to each of `yaws`: the crop, then one column per
     yaw, labelled "input" and "yaw -40" ("turn -40" with `relative=True`); the top row shows
     the raw renders (holes in magenta), the bottom row the cleaned faces (the top row alone
-    without a model or `fill`). Other arguments go to `rotate`.
+    with `fill="raw"`). `model`, `size` and `fill` as `rotate` takes them (the preset by
+    default); other arguments go to `rotate`.
 
     Raises:
         ValueError: when no face is found.
     """
-    model = _cleaner(model, kwargs.pop("fill", None))
+    model, size = _cleaner(model, kwargs.pop("fill", None), size)
     picture = as_rgb8(image)
     points = kwargs.pop("landmarks", None)
     if points is None:
         points = find_landmarks(picture)
-    turns = [rotate(picture, yaw, model=model, size=size, landmarks=points, **kwargs)
+    # The cleaner chosen above, or the raw render ("raw": None would mean the preset).
+    turns = [rotate(picture, yaw, model=model, size=size, landmarks=points,
+                    fill=None if model is not None else "raw", **kwargs)
              for yaw in yaws]
     if not turns:
         raise ValueError("`yaws` is empty.")

@@ -52,7 +52,8 @@ def add_rotate(parser):
                         help="one yaw: the picture with its face turned; several: a sheet of "
                              "the face at each (degrees, + turns the nose to the image's right)")
     parser.add_argument("--model", default=None,
-                        help="a RotationGAN .keras or its uint8 .tflite; none: raw renders")
+                        help="a RotationGAN .keras or its uint8 .tflite; default: the "
+                             "shipped preset (trained on real photos and paintings)")
     parser.add_argument("--fill", choices=("telea", "pushpull"), default=None,
                         help="fill the holes classically instead of with a model: telea "
                              "(OpenCV's inpainting) or pushpull (smooth pull-push)")
@@ -60,8 +61,8 @@ def add_rotate(parser):
                         help="the raw renders, holes left black (shown magenta on sheets)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--size", type=int, default=None,
-                        help="side of the face crop turned (default: the model's size, "
-                             "256 without a model)")
+                        help="side of the face crop turned (default: the model's or the "
+                             "preset's training size, 256 with a fill)")
     parser.add_argument("--relative", action="store_true",
                         help="the yaws are turns from the face's own yaw, not absolute yaws")
     parser.add_argument("--keep-known", action="store_true",
@@ -84,6 +85,8 @@ def _rotation_model(args):
     if args.keep_known and not (args.model and args.model.endswith(".keras")):
         raise CommandLineError("--keep-known switches a RotationGAN .keras model; a .tflite "
                                "file keeps what it was exported with (`export RUN --keep-known`)")
+    if not chosen:
+        return _default_preset(args)
     if args.model and args.model.endswith(".tflite"):
         model = open_tflite(kp.export.LiteRTCleaner, args.model)
         if size not in (None, model.image_size):
@@ -102,17 +105,33 @@ def _rotation_model(args):
     return model, size, source
 
 
+def _default_preset(args):
+    """(the rotation preset, the crop side, where the side comes from): no model, no fill."""
+    from keras_portrait.models.rotation.rotate import DEFAULT_PRESET  # noqa: PLC0415
+    from keras_portrait.models.rotation.rotate import default_model  # noqa: PLC0415
+
+    try:
+        model, size = default_model()
+    except ValueError as error:
+        raise CommandLineError(f"{error}; here: --model FILE, --fill telea|pushpull or --raw")
+    if args.size is not None:
+        return model, args.size, "--size"
+    return model, size, f"the preset {DEFAULT_PRESET}'s training size"
+
+
 def _turned(args, path, model, size):
     """The picture at `path` turned to `--yaw` (several yaws: a sheet)."""
     import keras_portrait as kp  # noqa: PLC0415
     from keras_portrait.imaging.reading import read_rgb8  # noqa: PLC0415
 
     picture = read_rgb8(path)
+    # No model here means a classical fill or the raw render (`rotate` would take the preset).
+    fill = args.fill or (None if model is not None else "raw")
     if len(args.yaw) == 1:
         return kp.rotate(picture, args.yaw[0], model=model, size=size, relative=args.relative,
-                         fill=args.fill).image
+                         fill=fill).image
     return kp.rotation_row(picture, args.yaw, model=model, size=size, relative=args.relative,
-                           fill=args.fill)
+                           fill=fill)
 
 
 def rotate(args):

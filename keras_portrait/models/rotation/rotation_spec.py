@@ -61,4 +61,5 @@ ROTATION_SPEC = FamilySpec(
     ),
     export_network=export_network, export_size=export_size, export_inputs_by_name=True,
     cli=ROTATION_COMMANDS,
+    presets=("rotation-real-128",),
 )
