@@ -11,8 +11,8 @@ full int8.
 
 The ranges themselves are measured again before quantizing: TF 2.21's calibrator recorded, at
 the end of a trained rotation generator (`clip(base + 2·tanh(x), -1, 1)`, then the boundary's
-`× 127.5 + 127.5`), each op's range on the op before it — ±127.5 on the clip, whose values
-are in [-1, 1] — so that the int8 file kept 3 levels of the image and was 33.7 grey levels off
+`× 127.5 + 127.5`), on each of the last ops the range of the op after it — ±127.5 on the
+clip, whose values are in [-1, 1] — so that the int8 file kept 3 levels of the image and was 33.7 grey levels off
 on average (export/README.md). LiteRT runs the calibrated float file on the same examples with
 every tensor kept, and each activation gets the min and max it took.
 """
