@@ -127,7 +127,7 @@ ROTATION_RUN = pytest.mark.background_run("cli-rotation", commands=[
      "4", "--discriminator-layers", "2", "--num-samples", "2", "--fill-holes",
      "--keep-known"],
     ["-c", CLI, "export", "{folder}/run", "--formats", "fp32", "int8", "--calibration-images",
-     "2", "--out", "{folder}/export"],
+     "2", "--per-tensor", "--out", "{folder}/export"],
 ])
 
 
@@ -157,6 +157,8 @@ def test_train_then_export_a_rotation_run(background_run):
     fp32 = read_card(os.path.join(export, "rotation_fp32.tflite"))
     assert fp32["parity_vs_keras"]["max_abs"] <= 1 / 255 + 1e-6  # uint8: one grey level
     assert "rotation_int8.tflite" in background_run["stdout"][1]
+    int8 = read_card(os.path.join(export, "rotation_int8.tflite"))
+    assert int8["quantization"]["weights"] == "int8 per-tensor"  # --per-tensor
 
 
 def test_train_rotation_refuses_other_optimizers(tmp_path):

@@ -129,6 +129,10 @@ def add_export(parser):
                              "%(default)s)")
     parser.add_argument("--framing", default=None, choices=FRAMINGS,
                         help="synth framing of the calibration images (default: the run's)")
+    parser.add_argument("--per-tensor", action="store_true",
+                        help="int8: one weight scale per weight tensor instead of one per "
+                             "output channel (a smaller file for a network of many narrow "
+                             "layers, e.g. the rotation generator: 0.262 of fp32, not 0.275)")
     parser.add_argument("--out", default=None,
                         help="folder of the exported files (default: RUN/export)")
     add_family_options(parser, "add_export_arguments")
@@ -165,6 +169,7 @@ def _export_generator(args, spec, model, model_path, settings):
             model, export_folder(args, model_path),
             image_size=args.image_size or settings.get("image_size"), formats=args.formats,
             input_type=args.input_type, representative_data=calibration,
+            per_channel=not args.per_tensor,
             card={"run": model_path},
         )
     print_cards(cards)

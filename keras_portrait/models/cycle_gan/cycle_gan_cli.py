@@ -159,6 +159,7 @@ def export(args, model, model_path, settings):
         cards = kp.export_generator(
             generator, out, image_size=size, formats=args.formats, input_type=args.input_type,
             representative_data=calibration[direction],
+            per_channel=not args.per_tensor,
             card={"family": type(model).__name__, "direction": direction, "run": model_path},
             name=f"generator_{direction}",
         )

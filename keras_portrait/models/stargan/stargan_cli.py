@@ -160,6 +160,7 @@ def export(args, model, model_path, settings):
     cards = kp.export_generator(
         model, export_folder(args, model_path), image_size=size, formats=args.formats,
         input_type=args.input_type, representative_data=calibration,
+        per_channel=not args.per_tensor,
         card={"family": type(model).__name__, "run": model_path}, name="generator",
     )
     print_cards(cards)
