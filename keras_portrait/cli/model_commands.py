@@ -132,7 +132,7 @@ def add_export(parser):
     parser.add_argument("--per-tensor", action="store_true",
                         help="int8: one weight scale per weight tensor instead of one per "
                              "output channel (a smaller file for a network of many narrow "
-                             "layers, e.g. the rotation generator: 0.262 of fp32, not 0.275)")
+                             "layers: measured 0.262 of fp32 instead of 0.275)")
     parser.add_argument("--out", default=None,
                         help="folder of the exported files (default: RUN/export)")
     add_family_options(parser, "add_export_arguments")

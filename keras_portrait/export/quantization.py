@@ -10,10 +10,10 @@ ReLU and residual add stays int8. The weights, and so the file size, are the sam
 full int8.
 
 The ranges themselves are measured again before quantizing: TF 2.21's calibrator recorded, at
-the end of a trained rotation generator (`clip(base + 2·tanh(x), -1, 1)`, then the boundary's
+the end of a trained residual generator (`clip(base + 2·tanh(x), -1, 1)`, then the boundary's
 `× 127.5 + 127.5`), on each of the last ops the range of the op after it — ±127.5 on the
-clip, whose values are in [-1, 1] — so that the int8 file kept 3 levels of the image and was 33.7 grey levels off
-on average (export/README.md). LiteRT runs the calibrated float file on the same examples with
+clip, whose values are in [-1, 1] — so that the int8 file kept 3 levels of the image and was
+33.7 grey levels off on average (export/README.md). LiteRT runs the calibrated float file on the same examples with
 every tensor kept, and each activation gets the min and max it took.
 """
 
@@ -71,8 +71,8 @@ def quantize_int8_inputs(saved_model_dir, inputs, keep_norm_float=True, per_chan
             and range of the file's input (e.g. a "mask", a "code" and "metadata").
         keep_norm_float: bool. Keep the normalization statistics in float. Defaults to `True`.
         per_channel: bool. A scale per output channel of each weight tensor; `False`: one
-            per tensor, whose scales and zero points take less of a small file (the rotation
-            preset's int8 file: 0.275 of its fp32 file per channel, 0.262 per tensor, both
+            per tensor, whose scales and zero points take less of a small file (a 1.9 M-parameter
+            residual generator's int8 file: 0.275 of its fp32 file per channel, 0.262 per tensor, both
             1.0 grey level from Keras; export/README.md). Defaults to `True`.
     """
     count = len(next(iter(inputs.values())))
