@@ -13,8 +13,8 @@ The ranges themselves are measured again before quantizing: TF 2.21's calibrator
 the end of a trained residual generator (`clip(base + 2·tanh(x), -1, 1)`, then the boundary's
 `× 127.5 + 127.5`), on each of the last ops the range of the op after it — ±127.5 on the
 clip, whose values are in [-1, 1] — so that the int8 file kept 3 levels of the image and was
-33.7 grey levels off on average (export/README.md). LiteRT runs the calibrated float file on the same examples with
-every tensor kept, and each activation gets the min and max it took.
+33.7 grey levels off on average (export/README.md). LiteRT runs the calibrated float file on
+the same examples with every tensor kept, and each activation gets the min and max it took.
 """
 
 import numpy as np
@@ -71,9 +71,10 @@ def quantize_int8_inputs(saved_model_dir, inputs, keep_norm_float=True, per_chan
             and range of the file's input (e.g. a "mask", a "code" and "metadata").
         keep_norm_float: bool. Keep the normalization statistics in float. Defaults to `True`.
         per_channel: bool. A scale per output channel of each weight tensor; `False`: one
-            per tensor, whose scales and zero points take less of a small file (a 1.9 M-parameter
-            residual generator's int8 file: 0.275 of its fp32 file per channel, 0.262 per tensor, both
-            1.0 grey level from Keras; export/README.md). Defaults to `True`.
+            per tensor, whose scales and zero points take less of a small file (a 1.9
+            M-parameter residual generator's int8 file: 0.275 of its fp32 file per channel,
+            0.262 per tensor, both 1.0 grey level from Keras; export/README.md). Defaults to
+            `True`.
     """
     count = len(next(iter(inputs.values())))
     converter = _converter(saved_model_dir)
@@ -83,7 +84,8 @@ def quantize_int8_inputs(saved_model_dir, inputs, keep_norm_float=True, per_chan
     order = list(inputs) if len(inputs) == 1 else _input_order(saved_model_dir)
     samples = [[np.asarray(inputs[name][i : i + 1]) for name in order] for i in range(count)]
     converter.representative_dataset = lambda: iter(samples)
-    converter._experimental_disable_per_channel = not per_channel  # pylint: disable=protected-access
+    # pylint: disable-next=protected-access
+    converter._experimental_disable_per_channel = not per_channel
     if not keep_norm_float:  # TensorFlow's plain full int8, for comparison
         return converter.convert()
     converter._experimental_calibrate_only = True  # pylint: disable=protected-access
