@@ -98,7 +98,13 @@ def train(args):
         start_from = keras.saving.load_model(args.init, safe_mode=True)
         for name in ("generator_a2b", "generator_b2a", "discriminator_a", "discriminator_b"):
             getattr(gan, name).set_weights(getattr(start_from, name).get_weights())
-    gan.compile()
+        for domain in ("a", "b"):  # new face discriminators start as the domain's own
+            face = getattr(gan, f"discriminator_face_{domain}")
+            if face is not None:
+                trained = getattr(start_from, f"discriminator_face_{domain}", None)
+                face.set_weights((trained or getattr(start_from, f"discriminator_{domain}"))
+                                 .get_weights())
+    _compile(gan, args)
     samples = next(iter(kp.data.unpaired(
         args.photos, args.paintings, image_size=args.size, batch_size=8, seed=99,
         files_a=_data(args, "validation")[0], files_b=paintings, verbose=False)))[0]
@@ -113,12 +119,25 @@ def train(args):
     return 0
 
 
+def _compile(gan, args):
+    """The paper's optimizers; with `--ema`, the generators' keeps an exponential moving
+    average of their weights (Keras' `use_ema`; in the backup, so `snapshot` can use it)."""
+    if not args.ema:
+        gan.compile()
+        return
+    g_arguments, d_arguments = gan.OPTIMIZERS
+    gan.compile(g_optimizer=keras.optimizers.Adam(**g_arguments, use_ema=True,
+                                                  ema_momentum=args.ema),
+                d_optimizer=keras.optimizers.Adam(**d_arguments))
+
+
 def _model(args):
     return kp.CycleGAN(filters=args.filters, num_blocks=args.blocks,
                        discriminator_filters=args.discriminator_filters, augment=args.augment,
                        identity_weight=args.identity_weight, cycle_weight=args.cycle_weight,
                        identity_mapping_ratio=args.identity_mapping_ratio, pool_size=50,
-                       upsampling=args.upsampling, seed=args.seed)
+                       upsampling=args.upsampling, face_box=args.face_box,
+                       face_weight=args.face_weight, seed=args.seed)
 
 
 def snapshot(args):
@@ -128,10 +147,14 @@ def snapshot(args):
         state = json.load(f)
     gan = _model(args)
     gan(np.zeros((1, args.size, args.size, 3), np.float32))  # builds the pools at the run's size
-    gan.compile()
+    _compile(gan, args)
     gan.load_weights(os.path.join(args.run, "backup", state["weights"]))
+    if args.ema and args.use_average:
+        # The generators' exponential moving average replaces their weights.
+        gan.g_optimizer.finalize_variable_values(gan._variables_of(gan.generators))
     kp.presets.slim_copy(gan).save(args.out)
-    print(f"{args.out}: {args.run} at step {state['global_step']}")
+    kind = " (generators: their moving average)" if args.ema and args.use_average else ""
+    print(f"{args.out}: {args.run} at step {state['global_step']}{kind}")
     return 0
 
 
@@ -278,6 +301,17 @@ def main(argv=None):
                          help="the generators' (blur: no checkerboard; a transpose run's "
                               "weights load into it)")
         sub.add_argument("--seed", type=int, default=0)
+        sub.add_argument("--face-box", type=float, nargs=4, default=None,
+                         metavar=("TOP", "LEFT", "BOTTOM", "RIGHT"),
+                         help="face discriminators on this box of the crops (fractions; the "
+                              "judge's is 0.3 0.3 0.7 0.7)")
+        sub.add_argument("--face-weight", type=float, default=1.0)
+        sub.add_argument("--ema", type=float, default=0.0,
+                         help="momentum of a moving average of the generators' weights kept by "
+                              "their optimizer (0: none); the run's and its snapshots' must agree")
+    snapshot_parser.add_argument("--use-average", action="store_true",
+                                 help="with --ema: the generators' moving average, not their "
+                                      "weights")
     train_parser.add_argument("--steps", type=int, required=True)
     train_parser.add_argument("--steps-per-epoch", type=int, default=250)
     train_parser.add_argument("--checkpoint-every", type=int, default=50)

@@ -77,7 +77,8 @@ def pairs(args):
             report = make_rotation_pairs(
                 links, os.path.join(args.out, part, source), size=args.size,
                 pairs_per_image=per_image, yaw_range=(-args.max_yaw, args.max_yaw),
-                min_turn=args.min_turn, seed=args.seed + PARTS.index(part), progress=False)
+                min_turn=args.min_turn, seed=args.seed + PARTS.index(part), progress=False,
+                hair=args.hair)
             summary[f"{part}/{source}"] = {k: report[k] for k in
                                            ("sources", "images", "pairs", "mean_hole_fraction")}
             print(part, source, json.dumps(summary[f"{part}/{source}"]), flush=True)
@@ -291,6 +292,8 @@ def main(argv=None):
     sub.add_argument("--eval-pairs", type=int, default=3,
                      help="turned views per validation / test picture")
     sub.add_argument("--seed", type=int, default=0, help="of the turns (+ the part's index)")
+    sub.add_argument("--hair", action="store_true",
+                     help="turn the hair beyond the head's outline with the head")
     sub.set_defaults(func=pairs)
 
     train_parser = commands.add_parser("train", help="a RotationGAN on the train pairs "

@@ -185,3 +185,17 @@ def test_the_preset_by_default(files, tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["rotate", sitter, "--yaw", "25", "--out", str(tmp_path / "x")])
     assert stop.value.code == 2 and "--fill telea" in capsys.readouterr().err
+
+
+def test_hair_turns_with_the_head(files):
+    """`--hair`: the hair beyond the head's outline moves with the turn (the rest of the picture
+    does not), so the result differs from the plain turn around the head only."""
+    root = files[0]
+    common = ["rotate", str(root / "sitter.png"), "--yaw", "30", "--raw", "--size", "128"]
+    assert cli.main(common + ["--out", str(root / "bare")]) == 0
+    assert cli.main(common + ["--hair", "--out", str(root / "hair")]) == 0
+    bare = cv2.imread(str(root / "bare" / "sitter.png")).astype(int)
+    hair = cv2.imread(str(root / "hair" / "sitter.png")).astype(int)
+    changed = np.abs(bare - hair).sum(-1) > 30
+    assert changed.mean() > 0.005
+    assert not changed[:, :8].any() and not changed[-8:].any()  # the picture's edges stay

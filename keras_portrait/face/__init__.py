@@ -18,6 +18,7 @@ from keras_portrait.face.landmarks import landmarks
 from keras_portrait.face.landmarks import landmarks_68
 from keras_portrait.face.landmarks import landmarks_folder
 from keras_portrait.face.masks import face_mask
+from keras_portrait.face.masks import hair_mask
 from keras_portrait.face.segmentation import person_mask
 from keras_portrait.face.prepare import prepare_folder
 from keras_portrait.face.embedder import SAME_PERSON_THRESHOLD

@@ -324,3 +324,13 @@ def face_mask(image, landmarks, parts="polygons", hair=True, refine="grabcut"):
         mask = np.where(face > 0, face, around)
         mask[(face_hair > 0) & (face == SKIN) & (around == HAIR)] = HAIR
     return mask.astype(np.int32)
+
+
+def hair_mask(image, landmarks):
+    """(H, W) bool: where `face_mask` finds hair in a portrait (its person segmentation, colour
+    models and GrabCut); what the rotation's hair sheet turns with the head.
+
+    Raises:
+        FileNotFoundError: when the `mediapipe` wheel (the person segmentation) is missing.
+    """
+    return face_mask(image, landmarks) == HAIR

@@ -6,8 +6,12 @@ The mesh has three parts, all textured from the picture itself:
 - a shell closing the head behind the face: every face-oval vertex starts a path over a head
   ellipsoid to the back of the skull, so forehead, temples, ears and hair near the face turn with
   it and a turned head is not a floating mask;
+- optionally a hair sheet: where a mask says the picture shows hair beyond the head's outline
+  (long hair, curls), a flat sheet through the middle of the skull, facing the viewer, carries
+  it; it turns with the head, and what it covered on the background becomes a hole;
 - a background plane behind everything, covering the picture, which does not turn (neck,
-  shoulders, hair outside the shell and the backdrop stay where they are).
+  shoulders and the backdrop stay where they are; without a hair sheet, hair outside the shell
+  too).
 
 Turning keeps the fitted pitch and roll (unless asked otherwise) and changes the yaw of
 `R = R_roll @ R_pitch @ R_yaw` about a pivot at the top of the neck, as SynthPortraits turns its
@@ -49,6 +53,13 @@ DEPTH_TOLERANCE = 1.0
 # viewer: where a triangle would be magnified more than 1 / MIN_TEXTURE_SCALE times in area, the
 # render has a hole.
 MIN_TEXTURE_SCALE = 0.25
+# The hair sheet's grid: cells of this share of the picture's shorter side.
+HAIR_SHEET_CELL = 1.0 / 64.0
+# How far the hair sheet follows the head: fully at the head's outline, less and less farther
+# out, not at all from this share of the picture's shorter side away, nor at the picture's
+# edge (the hair goes on beyond it, unseen), so no band of the background behind the hair opens.
+HAIR_SHEET_REACH = 0.3
+HAIR_SHEET_EDGE = 0.05
 _FLIP_Y = np.array([1.0, -1.0, 1.0])
 
 
@@ -105,6 +116,10 @@ class HeadMesh:
         triangles: (T, 3) int64 head triangles, counter-clockwise seen from outside.
         pose: `HeadPose` of the picture; `pose.project(vertices)` gives the landmarks back.
         height, width: int. Size of the picture in pixels.
+        sheet_triangles: (S, 3) int64 triangles of the hair sheet (indices of `vertices`, whose
+            last vertices are the sheet's), drawn from both sides; (0, 3) without one.
+        sheet_follow: (V,) float64 in [0, 1], one per sheet vertex (the last V of `vertices`):
+            how far each follows the head's turn (1: turns with it, 0: stays where it is).
     """
 
     vertices: np.ndarray
@@ -112,6 +127,9 @@ class HeadMesh:
     pose: HeadPose
     height: int
     width: int
+    sheet_triangles: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros((0, 3), np.int64))
+    sheet_follow: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
 
     @property
     def num_head_vertices(self):
@@ -133,6 +151,13 @@ class HeadMesh:
         pivot = pose.rotation @ HEAD_PIVOT
         turned = pivot + (self.vertices - HEAD_PIVOT) @ rotation.T
         head = pose.translation + pose.scale * turned * _FLIP_Y
+        follow = self.sheet_follow
+        if len(follow):
+            # The hair sheet's vertices go part of the way, from where they lie in the picture.
+            still = pose.translation + pose.scale * (self.vertices[-len(follow):]
+                                                     @ pose.rotation.T) * _FLIP_Y
+            head[-len(follow):] = follow[:, None] * head[-len(follow):] + (
+                1.0 - follow[:, None]) * still
         depth = pose.translation[2] + pose.scale * (pivot[2] - BACKGROUND_DEPTH)
         corners = np.array([[0.0, 0.0], [0.0, self.height], [self.width, self.height],
                             [self.width, 0.0]])
@@ -141,20 +166,74 @@ class HeadMesh:
 
     @property
     def scene_triangles(self):
-        """(T + 2, 3) triangles of the head and the background plane (indices of `pixels`)."""
+        """(T + S + 2, 3) triangles of the head, the hair sheet and the background plane
+        (indices of `pixels`)."""
         n = self.num_head_vertices
         plane = np.array([[n, n + 1, n + 2], [n, n + 2, n + 3]])
-        return np.concatenate([self.triangles, plane])
+        return np.concatenate([self.triangles, self.sheet_triangles, plane])
 
     @property
     def double_sided(self):
-        """(T + 2,) bool: the background plane is drawn from both sides, the head is culled."""
-        flags = np.zeros(len(self.triangles) + 2, bool)
-        flags[-2:] = True
+        """(T + S + 2,) bool: the hair sheet and the background plane are drawn from both
+        sides, the head is culled."""
+        flags = np.zeros(len(self.triangles) + len(self.sheet_triangles) + 2, bool)
+        flags[len(self.triangles):] = True
         return flags
 
 
-def fit_head(landmarks, height, width, shell_rings=SHELL_RINGS):
+def _hair_sheet(vertices, triangles, pose, hair, cell):
+    """Vertices (canonical frame) and triangles (numbered from `len(vertices)`) of a sheet
+    under the hair that lies beyond the head's outline.
+
+    The sheet is a grid of `cell`-pixel squares over the picture: a square belongs to it when
+    most of its pixels are hair outside the rendered head, in a region of such hair that
+    touches the head (a stray patch elsewhere stays on the background). Its vertices lie in
+    the plane through the skull's centre facing the viewer (canonical z = `HEAD_CENTER[2]`);
+    each follows the head's turn by its weight (`HAIR_SHEET_REACH`, `HAIR_SHEET_EDGE`), returned
+    third.
+    """
+    height, width = hair.shape
+    pixels = pose.translation + pose.scale * (vertices @ pose.rotation.T) * _FLIP_Y
+    head = rasterize(pixels, triangles, height, width, False).covered
+    beyond = hair & ~head
+    # Regions of hair beyond the outline that touch the head (within 2 px of it).
+    near_head = cv2.dilate(head.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    count, labels = cv2.connectedComponents(beyond.astype(np.uint8), connectivity=8)
+    touching = np.unique(labels[beyond & near_head])
+    beyond &= np.isin(labels, touching[touching > 0])
+    columns, rows = -(-width // cell), -(-height // cell)
+    padded = np.zeros((rows * cell, columns * cell), np.float32)
+    padded[:height, :width] = beyond
+    share = padded.reshape(rows, cell, columns, cell).mean(axis=(1, 3))
+    cells = np.argwhere(share > 0.5)  # (K, 2) row, column
+    if not len(cells):
+        return np.zeros((0, 3)), np.zeros((0, 3), np.int64), np.zeros(0)
+    # The grid nodes the cells use, numbered in order.
+    corners = np.concatenate([cells + offset for offset in ((0, 0), (0, 1), (1, 1), (1, 0))])
+    nodes, index = np.unique(corners[:, 0] * (columns + 1) + corners[:, 1], return_inverse=True)
+    a, b, c, d = index.reshape(4, -1)
+    first = len(vertices)
+    sheet_triangles = first + np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
+    node_xy = np.stack([nodes % (columns + 1), nodes // (columns + 1)], 1) * float(cell)
+    # Canonical (x, y) of each node with z fixed: pixel = t + s * flip * (R @ v).
+    rotation = pose.rotation
+    z = HEAD_CENTER[2]
+    rhs = (node_xy - pose.translation[:2]) / pose.scale * _FLIP_Y[:2] - rotation[:2, 2] * z
+    xy = np.linalg.solve(rotation[:2, :2], rhs.T).T
+    sheet = np.concatenate([xy, np.full((len(xy), 1), z)], axis=1)
+    side = min(height, width)
+    # Distance of each node to the head's outline, and to the picture's edge.
+    to_head = cv2.distanceTransform((~head).astype(np.uint8), cv2.DIST_L2, 5)
+    row = np.clip(node_xy[:, 1].astype(int), 0, height - 1)
+    column = np.clip(node_xy[:, 0].astype(int), 0, width - 1)
+    to_edge = np.minimum(np.minimum(node_xy[:, 0], width - node_xy[:, 0]),
+                         np.minimum(node_xy[:, 1], height - node_xy[:, 1]))
+    follow = np.minimum(np.clip(1.0 - to_head[row, column] / (HAIR_SHEET_REACH * side), 0, 1),
+                        np.clip(to_edge / (HAIR_SHEET_EDGE * side), 0, 1))
+    return sheet, sheet_triangles.astype(np.int64), follow.astype(np.float64)
+
+
+def fit_head(landmarks, height, width, shell_rings=SHELL_RINGS, hair=None):
     """Fits a `HeadMesh` to a picture's 468-point mesh.
 
     Args:
@@ -163,6 +242,9 @@ def fit_head(landmarks, height, width, shell_rings=SHELL_RINGS):
         height, width: int. Size of the picture in pixels.
         shell_rings: int. Rings of the shell between the face oval and the back pole.
             Defaults to `6`.
+        hair: optional (height, width) bool mask of the picture's hair (e.g. `hair_mask`):
+            the hair beyond the head's outline gets a sheet that turns with the head. None:
+            no sheet (that hair stays on the background).
 
     Returns:
         A `HeadMesh`.
@@ -181,8 +263,19 @@ def fit_head(landmarks, height, width, shell_rings=SHELL_RINGS):
     face = ((points - pose.translation) * _FLIP_Y / pose.scale) @ pose.rotation
     shell, shell_triangles = _shell(face, shell_rings)
     triangles = np.concatenate([np.asarray(cm.face_triangles(), np.int64), shell_triangles])
-    return HeadMesh(vertices=np.concatenate([face, shell]), triangles=triangles, pose=pose,
-                    height=int(height), width=int(width))
+    vertices = np.concatenate([face, shell])
+    sheet_triangles = np.zeros((0, 3), np.int64)
+    follow = np.zeros(0)
+    if hair is not None:
+        hair = np.asarray(hair, bool)
+        if hair.shape != (height, width):
+            raise ValueError(f"`hair` must be a ({height}, {width}) mask. Received shape "
+                             f"{hair.shape}")
+        cell = max(2, int(round(min(height, width) * HAIR_SHEET_CELL)))
+        sheet, sheet_triangles, follow = _hair_sheet(vertices, triangles, pose, hair, cell)
+        vertices = np.concatenate([vertices, sheet])
+    return HeadMesh(vertices=vertices, triangles=triangles, pose=pose, height=int(height),
+                    width=int(width), sheet_triangles=sheet_triangles, sheet_follow=follow)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,6 +21,7 @@ from keras_portrait.face.detection import DEFAULT_DETECTOR
 from keras_portrait.face.detection import detect_faces
 from keras_portrait.face.journal import run_journaled
 from keras_portrait.face.landmarks import landmarks as face_landmarks
+from keras_portrait.face.masks import hair_mask
 from keras_portrait.face.mesh import fit_head
 from keras_portrait.face.mesh import rotation_pair
 
@@ -55,6 +56,7 @@ def make_rotation_pairs(
     detector=DEFAULT_DETECTOR,
     seed=0,
     progress=True,
+    hair=False,
 ):
     """Writes Rotate-and-Render pairs for every picture under `src` into `dst`.
 
@@ -84,6 +86,9 @@ def make_rotation_pairs(
         detector: str. See `detect_faces`.
         seed: int. Seed of the yaws. Defaults to `0`.
         progress: bool. Show a progress bar. Defaults to `True`.
+        hair: bool. Turn the hair beyond the head's outline with the head (`fit_head`'s hair
+            sheet, the hair found by `hair_mask`), as `rotate(hair=True)` does. Defaults to
+            `False`.
 
     Returns:
         The report dict (also written to `rotation_pairs_report.json`).
@@ -105,7 +110,7 @@ def make_rotation_pairs(
     sources = [os.path.relpath(path, root) for path in list_images(root)]
     settings = dict(size=size, pairs_per_image=pairs_per_image, yaw_range=tuple(yaw_range),
                     min_turn=min_turn, template=template, min_score=min_score,
-                    detector=detector, seed=seed)
+                    detector=detector, seed=seed, hair=hair)
     entries = run_journaled(
         sources, os.path.join(dst, JOURNAL), lambda rel: _pairs_of(root, rel, dst, **settings),
         progress=progress, description="rotation pairs")
@@ -113,7 +118,7 @@ def make_rotation_pairs(
 
 
 def _pairs_of(root, rel, dst, size, pairs_per_image, yaw_range, min_turn, template, min_score,
-              detector, seed):
+              detector, seed, hair):
     try:
         image = read_rgb8(os.path.join(root, rel))
     except Exception as error:  # noqa: BLE001 — an unreadable file is reported, not fatal
@@ -128,7 +133,8 @@ def _pairs_of(root, rel, dst, size, pairs_per_image, yaw_range, min_turn, templa
     aligned = align(image, points, size=size, template=template)
     crop_points = aligned.to_crop(np.asarray(points, np.float64)).astype(np.float32)
     try:
-        mesh = fit_head(crop_points, size, size)
+        mesh = fit_head(crop_points, size, size,
+                        hair=hair_mask(aligned.image, crop_points) if hair else None)
     except ValueError as error:
         return {"source": rel, "skipped": f"no head fit: {error}"}
     stem = os.path.splitext(rel)[0]

@@ -381,5 +381,7 @@ class BaseGAN(keras.Model):
     def from_config(cls, config):
         config = dict(config)
         for name in cls.NETWORK_ARGS:
-            config[name] = keras.saving.deserialize_keras_object(config[name])
+            # A file saved before a family gained an optional network lacks its key.
+            if name in config:
+                config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)

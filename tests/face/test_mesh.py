@@ -139,3 +139,61 @@ def test_bad_landmarks_are_refused():
         head_mesh.fit_head(np.zeros((68, 2)), SIZE, SIZE)
     with pytest.raises(ValueError, match="shell_rings"):
         head_mesh.fit_head(_landmarks(0.0), SIZE, SIZE, shell_rings=0)
+
+
+def _hair_beside_the_head(mesh):
+    """A hair mask: a band 14 px wide along the head's outline on the picture's left, which
+    reaches the picture's edge in rows 50-70, and a stray patch at the bottom right, away from
+    the head."""
+    covered = rasterize(mesh.pixels(), mesh.triangles, SIZE, SIZE).covered
+    columns = np.argmax(covered, axis=1)  # the outline's leftmost column per row
+    hair = np.zeros((SIZE, SIZE), bool)
+    for row in np.flatnonzero(covered.any(axis=1)):
+        hair[row, max(columns[row] - 14, 0):columns[row]] = True
+    for row in range(50, 70):
+        hair[row, :columns[row]] = True  # the hair goes on beyond the edge
+    hair[110:124, 110:124] = True  # stray: touches nothing of the head
+    return hair
+
+
+def test_the_hair_sheet_turns_hair_beyond_the_outline_with_the_head():
+    bare = head_mesh.fit_head(_landmarks(0.0), SIZE, SIZE)
+    hair = _hair_beside_the_head(bare)
+    mesh = head_mesh.fit_head(_landmarks(0.0), SIZE, SIZE, hair=hair)
+    n = bare.num_head_vertices
+    assert len(mesh.sheet_triangles) > 50 and len(mesh.sheet_follow) == mesh.num_head_vertices - n
+    np.testing.assert_array_equal(mesh.vertices[:n], bare.vertices)
+    # The sheet lies where the hair is, not on the stray patch, in the skull's middle plane.
+    sheet = mesh.pixels()[n:mesh.num_head_vertices]
+    assert sheet[:, 0].max() < SIZE / 2  # the stray patch (x ≥ 110) has none
+    np.testing.assert_allclose(mesh.vertices[n:, 2], head_mesh.HEAD_CENTER[2])
+    # Untouched, the picture renders back as it was.
+    picture = _coordinate_picture()
+    render = head_mesh.rotate_render(picture, 0.0, mesh=mesh)
+    assert render.holes.mean() < 0.01
+    assert np.abs(render.image.astype(int) - picture)[~render.holes].max() <= 1
+    # Turned, the sheet next to the outline moves as the head does; at the picture's edge it
+    # stays; what it covered of the background is a hole, not hair left behind.
+    turned = mesh.pixels(mesh.rotation(30.0))[n:mesh.num_head_vertices]
+    follow = mesh.sheet_follow
+    edge = sheet[:, 0] <= 0.5
+    assert edge.any() and np.allclose(turned[edge], sheet[edge])
+    near = follow > 0.95
+    assert near.any()
+    rigid = CENTER + SCALE * (rotation_matrix(0, 0, 0) @ head_mesh.HEAD_PIVOT + (
+        mesh.vertices[n:] - head_mesh.HEAD_PIVOT) @ rotation_matrix(30, 0, 0).T) * FLIP_Y
+    np.testing.assert_allclose(turned, follow[:, None] * rigid + (1 - follow[:, None]) * sheet,
+                               atol=1e-6)
+    assert (turned[near, 0] - sheet[near, 0]).mean() > 2.0  # it really moved
+    moved = head_mesh.rotate_render(picture, 30.0, mesh=mesh)
+    plain = head_mesh.rotate_render(picture, 30.0, mesh=bare)
+    assert moved.holes[hair].sum() > plain.holes[hair].sum()
+
+
+def test_a_hair_mask_of_another_size_is_refused_and_no_hair_gives_no_sheet():
+    with pytest.raises(ValueError, match="hair"):
+        head_mesh.fit_head(_landmarks(0.0), SIZE, SIZE, hair=np.zeros((64, 64), bool))
+    mesh = head_mesh.fit_head(_landmarks(0.0), SIZE, SIZE, hair=np.zeros((SIZE, SIZE), bool))
+    assert len(mesh.sheet_triangles) == 0 and len(mesh.sheet_follow) == 0
+    assert mesh.num_head_vertices == head_mesh.fit_head(_landmarks(0.0), SIZE,
+                                                        SIZE).num_head_vertices

@@ -109,3 +109,21 @@ def test_draw_turn_keeps_away_from_the_source_yaw():
     assert -60 < min(yaws) < -50 and 50 < max(yaws) < 60  # both sides drawn
     # When the whole range is too close, the farther end is taken.
     assert draw_turn(rng, 5.0, (0.0, 10.0), 15.0) == 0.0
+
+
+def test_pairs_with_the_hair_sheet(src, tmp_path):
+    """`--hair`: the same pictures and turns, with the hair beyond the outline turned too: the
+    background it covered opens as holes, so the pairs' holes differ from the plain ones."""
+    plain = make_rotation_pairs(str(src), str(tmp_path / "plain"), size=96, progress=False)
+    assert cli.main(["make-rotation-pairs", str(src), str(tmp_path / "hair"), "--size", "96",
+                     "--hair"]) == 0
+    with open(tmp_path / "hair" / "rotation_pairs_report.json") as f:
+        hair = json.load(f)
+    assert (hair["images"], hair["pairs"]) == (plain["images"], plain["pairs"])
+    differ = 0
+    with open(tmp_path / "plain" / "pairs.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            a = cv2.imread(str(tmp_path / "plain" / row["holes"]), cv2.IMREAD_UNCHANGED)
+            b = cv2.imread(str(tmp_path / "hair" / row["holes"]), cv2.IMREAD_UNCHANGED)
+            differ += int((a != b).sum())
+    assert differ > 20

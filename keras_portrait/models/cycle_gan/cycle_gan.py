@@ -20,6 +20,10 @@ from keras_portrait.networks.patch_gan import patch_gan_discriminator
 from keras_portrait.networks.resnet_generator import resnet_generator
 
 
+# The smallest face box a 3-layer PatchGAN gives a logit map for.
+MIN_FACE_SIDE = 24
+
+
 @keras.saving.register_keras_serializable(package="keras_portrait")
 class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
     """Two generators translate A → B and B → A, each judged by a PatchGAN of its target domain.
@@ -76,6 +80,18 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
         upsampling: str. The generators' upsampling (`resnet_generator`): "transpose" (the
             paper's) or "blur" (a fixed binomial blur after each transposed convolution: no
             checkerboard, no extra weights). Defaults to `"transpose"`.
+        face_box: (top, left, bottom, right) fractions of the image side, or None. Where the
+            face lies in aligned crops (e.g. `imaging.alignment.template_box`): a second pair
+            of PatchGANs (`discriminator_face_a`, `discriminator_face_b`, as wide as the
+            others) judges that box alone, real and fake, and the generators are trained to
+            fool them too (`face_adversarial_loss`), so the face itself, not only the picture
+            around it, takes the other domain's look. None (the paper): no such term.
+            Defaults to `None`.
+        face_weight: float. The face term's weight beside the whole-picture adversarial loss.
+            Defaults to `1.0`.
+        discriminator_face_a, discriminator_face_b: keras.Model or None. Face discriminators
+            to use instead of `patch_gan_discriminator(discriminator_filters)` (with
+            `face_box`).
         seed: int or None. Seed of the pools' and the augmentation's random draws.
 
     Reference:
@@ -86,11 +102,13 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
 
     LOSS_NAMES = (
         "d_loss_a", "d_loss_b", "g_loss", "adversarial_loss", "cycle_loss",
-        "identity_mapping_loss", "identity_loss",
+        "identity_mapping_loss", "identity_loss", "face_adversarial_loss",
     )
-    NETWORK_ARGS = ("generator_a2b", "generator_b2a", "discriminator_a", "discriminator_b")
+    NETWORK_ARGS = ("generator_a2b", "generator_b2a", "discriminator_a", "discriminator_b",
+                    "discriminator_face_a", "discriminator_face_b")
     GENERATORS = ("generator_a2b", "generator_b2a")
-    DISCRIMINATORS = ("discriminator_a", "discriminator_b")
+    DISCRIMINATORS = ("discriminator_a", "discriminator_b", "discriminator_face_a",
+                      "discriminator_face_b")
     OPTIMIZERS = ({"learning_rate": 2e-4, "beta_1": 0.5},) * 2
 
     def __init__(
@@ -109,6 +127,10 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
         discriminator_b=None,
         augment="",
         upsampling="transpose",
+        face_box=None,
+        face_weight=1.0,
+        discriminator_face_a=None,
+        discriminator_face_b=None,
         seed=None,
         **kwargs,
     ):
@@ -118,7 +140,10 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
             cycle_weight=cycle_weight,
             identity_mapping_ratio=identity_mapping_ratio,
             identity_weight=identity_weight,
+            face_weight=face_weight,
         )
+        self.face_box = _check_face_box(face_box)
+        self.face_weight = face_weight
         self.init_identity_term(identity_embedder)
         self.filters = filters
         self.num_blocks = num_blocks
@@ -141,6 +166,12 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
         self.discriminator_b = discriminator_b or patch_gan_discriminator(
             discriminator_filters, name="discriminator_b"
         )
+        self.discriminator_face_a = self.discriminator_face_b = None
+        if self.face_box is not None:
+            self.discriminator_face_a = discriminator_face_a or patch_gan_discriminator(
+                discriminator_filters, name="discriminator_face_a")
+            self.discriminator_face_b = discriminator_face_b or patch_gan_discriminator(
+                discriminator_filters, name="discriminator_face_b")
         # pool_a keeps fakes of domain A (made by generator_b2a) for discriminator_a.
         self.pool_a = ImagePool(pool_size, name="pool_a")
         self.pool_b = ImagePool(pool_size, name="pool_b")
@@ -169,9 +200,11 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
         super().compile(g_optimizer, d_optimizer, jit_compile=jit_compile, **kwargs)
 
     def unused_losses(self):
+        face = self.face_weight if self.face_box is not None else 0
         return tuple(name for name, weight in (("identity_loss", self.identity_weight),
                                                ("identity_mapping_loss",
-                                                self.identity_mapping_ratio))
+                                                self.identity_mapping_ratio),
+                                               ("face_adversarial_loss", face))
                      if weight == 0)
 
     def call(self, images, training=False):
@@ -217,15 +250,41 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
                 + losses.l1_loss(real_a, self.generator_b2a(real_a, training=True))
             )
         identity = self.identity_loss((real_a, fake_b), (real_b, fake_a))
-        total = adversarial + cycle + mapping + identity
+        face = ops.zeros((), "float32")
+        if self.face_box is not None:
+            face = self.face_weight * (
+                losses.lsgan_generator_loss(self.discriminator_face_b(
+                    self.augmented(self.face_crop(fake_b)), training=True))
+                + losses.lsgan_generator_loss(self.discriminator_face_a(
+                    self.augmented(self.face_crop(fake_a)), training=True)))
+        total = adversarial + cycle + mapping + identity + face
         logged = {
             "g_loss": total,
             "adversarial_loss": adversarial,
             "cycle_loss": cycle,
             "identity_mapping_loss": mapping,
             "identity_loss": identity,
+            "face_adversarial_loss": face,
         }
         return total, logged, (fake_a, fake_b)
+
+    def face_crop(self, images):
+        """The `face_box` of each image (NHWC); static bounds when the size is known."""
+        top, left, bottom, right = self.face_box
+        height, width = images.shape[1], images.shape[2]
+        if height is not None and width is not None:
+            rows = round(top * height), round(bottom * height)
+            columns = round(left * width), round(right * width)
+            side = min(rows[1] - rows[0], columns[1] - columns[0])
+            if side < MIN_FACE_SIDE:
+                raise ValueError(f"The face box of {height}x{width} images is {side} px wide: "
+                                 f"the face discriminators need {MIN_FACE_SIDE}; train at a "
+                                 "larger size or with a larger `face_box`.")
+            return images[:, rows[0]:rows[1], columns[0]:columns[1], :]
+        size = tf.cast(tf.shape(images)[1:3], tf.float32)
+        start = tf.cast(tf.round(size * [top, left]), tf.int32)
+        end = tf.cast(tf.round(size * [bottom, right]), tf.int32)
+        return images[:, start[0]:end[0], start[1]:end[1], :]
 
     def discriminator_loss(self, real_a, real_b, fake_a, fake_b):
         """Both discriminators' losses, halved (the reference slows D relative to G)."""
@@ -237,6 +296,17 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
             self.discriminator_b(self.augmented(real_b), training=True),
             self.discriminator_b(self.augmented(fake_b), training=True),
         )
+        if self.face_box is not None:
+            # The face discriminators' losses join their domain's (logged as d_loss_a, _b).
+            for name, real, fake in (("a", real_a, fake_a), ("b", real_b, fake_b)):
+                network = getattr(self, f"discriminator_face_{name}")
+                face_loss = 0.5 * losses.lsgan_discriminator_loss(
+                    network(self.augmented(self.face_crop(real)), training=True),
+                    network(self.augmented(self.face_crop(fake)), training=True))
+                if name == "a":
+                    loss_a = loss_a + face_loss
+                else:
+                    loss_b = loss_b + face_loss
         return loss_a + loss_b, {"d_loss_a": loss_a, "d_loss_b": loss_b}
 
     def augmented(self, images):
@@ -312,7 +382,19 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
             "identity_weight": self.identity_weight,
             "augment": self.augment,
             "upsampling": self.upsampling,
+            "face_box": None if self.face_box is None else list(self.face_box),
+            "face_weight": self.face_weight,
         }
+
+
+def _check_face_box(box):
+    if box is None:
+        return None
+    box = tuple(float(v) for v in box)
+    if len(box) != 4 or not (0 <= box[0] < box[2] <= 1 and 0 <= box[1] < box[3] <= 1):
+        raise ValueError("`face_box` must be (top, left, bottom, right) fractions with top < "
+                         f"bottom and left < right, in [0, 1]. Received: {box}")
+    return box
 
 
 def _domains(batch):

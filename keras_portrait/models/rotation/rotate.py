@@ -9,6 +9,7 @@ from keras_portrait.imaging.alignment import align
 from keras_portrait.imaging.alignment import paste_back
 from keras_portrait.imaging.image_input import as_rgb8
 from keras_portrait.face.landmarks import landmarks as find_landmarks
+from keras_portrait.face.masks import hair_mask as face_hair
 from keras_portrait.face.mesh import fit_head
 from keras_portrait.face.mesh import rotate_render
 from keras_portrait.grids import image_grid
@@ -46,7 +47,7 @@ class Rotated:
 
 
 def rotate(image, yaw, model=None, pitch=None, relative=False, size=None, landmarks=None,
-           template="ffhq", feather=0.1, fill=None):
+           template="ffhq", feather=0.1, fill=None, hair=False):
     """Turns the face of a portrait (photo or painting) to `yaw`.
 
     The largest face is found and its 468 landmarks measured (or `landmarks` are used), an
@@ -72,6 +73,9 @@ def rotate(image, yaw, model=None, pitch=None, relative=False, size=None, landma
         fill: str or None. Fill the holes classically instead of with a model: "telea"
             (OpenCV's inpainting), "pushpull", or "raw" for the render with its holes
             black (`classical_fills.FILLS`).
+        hair: bool. Find the hair in the crop (`keras_portrait.face.hair_mask`) and turn the
+            hair beyond the head's outline with the head, on a sheet (`fit_head(hair=...)`);
+            False leaves it on the background. Defaults to `False`.
 
     Returns:
         A `Rotated`.
@@ -86,7 +90,8 @@ def rotate(image, yaw, model=None, pitch=None, relative=False, size=None, landma
         raise ValueError("No face found in the picture (or its mesh was rejected).")
     aligned = align(picture, points, size=size, template=template)
     crop_points = aligned.to_crop(np.asarray(points, np.float64))
-    mesh = fit_head(crop_points, size, size)
+    hair_mask = face_hair(aligned.image, crop_points) if hair else None
+    mesh = fit_head(crop_points, size, size, hair=hair_mask)
     render = rotate_render(aligned.image, yaw, pitch=pitch, relative=relative, mesh=mesh)
     cleaned = render.image if model is None else model.clean(render.image, render.holes)
     return Rotated(image=paste_back(picture, cleaned, aligned, feather=feather),

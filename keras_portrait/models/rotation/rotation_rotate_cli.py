@@ -27,6 +27,9 @@ def add_make_pairs(parser):
                         help="smallest turn, degrees (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the turns drawn (default: %(default)s)")
+    parser.add_argument("--hair", action="store_true",
+                        help="turn the hair beyond the head's outline with the head (as "
+                             "`rotate --hair`)")
 
 
 def make_pairs(args):
@@ -37,7 +40,7 @@ def make_pairs(args):
     report = make_rotation_pairs(
         args.src, args.dst, size=args.size, pairs_per_image=args.pairs_per_image,
         yaw_range=tuple(args.yaw_range), min_turn=args.min_turn, template=args.template,
-        min_score=args.min_score, seed=args.seed)
+        min_score=args.min_score, seed=args.seed, hair=args.hair)
     for item in report["skipped"]:
         print(f"skipped {item['source']}: {item['reason']}", file=sys.stderr)
     print(f"{report['pairs']} rotation pairs from {report['images']} of {report['sources']} "
@@ -65,6 +68,9 @@ def add_rotate(parser):
                              "preset's training size, 256 with a fill)")
     parser.add_argument("--relative", action="store_true",
                         help="the yaws are turns from the face's own yaw, not absolute yaws")
+    parser.add_argument("--hair", action="store_true",
+                        help="find the hair (person segmentation) and turn the hair beyond the "
+                             "head's outline with the head instead of leaving it in place")
     parser.add_argument("--keep-known", action="store_true",
                         help="a .keras model paints the holes only and keeps the rendered "
                              "pixels (RotationGAN.with_keep_known; for a .tflite, export with "
@@ -129,9 +135,9 @@ def _turned(args, path, model, size):
     fill = args.fill or (None if model is not None else "raw")
     if len(args.yaw) == 1:
         return kp.rotate(picture, args.yaw[0], model=model, size=size, relative=args.relative,
-                         fill=fill).image
+                         fill=fill, hair=args.hair).image
     return kp.rotation_row(picture, args.yaw, model=model, size=size, relative=args.relative,
-                           fill=fill)
+                           fill=fill, hair=args.hair)
 
 
 def rotate(args):

@@ -37,7 +37,7 @@ def trained():
 def test_train_step_moves_all_four_networks(trained):
     gan, logs, _ = trained
     # The identity-aware term is off (weight 0): the log shows the terms that train.
-    assert set(gan.LOSS_NAMES) - {"identity_loss"} == set(logs)
+    assert set(gan.LOSS_NAMES) - {"identity_loss", "face_adversarial_loss"} == set(logs)
     assert logs["identity_mapping_loss"] > 0 and logs["cycle_loss"] > 0
     # Two steps of batch 4 filled both pools (3 images).
     assert int(gan.pool_a.count.numpy()) == int(gan.pool_b.count.numpy()) == 3
@@ -392,3 +392,42 @@ def test_blur_upsampling_is_in_both_generators_and_saved():
     reloaded = check_model_save(gan, _images(2))
     assert reloaded.get_config()["upsampling"] == "blur"
     np.testing.assert_array_equal(reloaded.translate(_images(2)), gan.translate(_images(2)))
+
+
+def test_face_discriminators_judge_the_face_box_and_train():
+    box = (0.25, 0.25, 0.75, 0.75)
+    gan = CycleGAN(**TINY, pool_size=2, face_box=box, face_weight=2.0, seed=4)
+    assert [net.name for net in gan.discriminators] == [
+        "discriminator_a", "discriminator_b", "discriminator_face_a", "discriminator_face_b"]
+    images = _images(2, size=64, seed=5)
+    np.testing.assert_array_equal(gan.face_crop(images), images[:, 16:48, 16:48])
+    dynamic = tf.function(gan.face_crop, input_signature=[
+        tf.TensorSpec((None, None, None, 3), tf.float32)])
+    np.testing.assert_array_equal(dynamic(images), images[:, 16:48, 16:48])
+    with pytest.raises(ValueError, match="24"):
+        gan.face_crop(_images(1, size=32))
+    # The term's expected value: face_weight x the least-squares generator loss of each
+    # face discriminator on the face box of the fakes (no augmentation here).
+    real_a, real_b = _images(2, size=64, seed=6), _images(2, size=64, seed=7)
+    _, logged, (fake_a, fake_b) = gan.generator_loss(real_a, real_b)
+    expected = 2.0 * sum(
+        float(np.mean((net(gan.face_crop(fake), training=True).numpy() - 1.0) ** 2))
+        for net, fake in ((gan.discriminator_face_b, fake_b), (gan.discriminator_face_a, fake_a)))
+    assert float(logged["face_adversarial_loss"]) == pytest.approx(expected, rel=1e-5)
+    # Both players' weights move, the face discriminators' too; the term is logged.
+    gan.compile(jit_compile=False)
+    networks = gan.generators + gan.discriminators
+    before = [[w.numpy().copy() for w in net.trainable_weights] for net in networks]
+    logs = check_train_step(gan, (_images(size=64, seed=8), _images(size=64, seed=9)))
+    assert np.isfinite(logs["face_adversarial_loss"]) and logs["face_adversarial_loss"] > 0
+    for net, weights in zip(networks, before):
+        assert any(not np.array_equal(w.numpy(), b)
+                   for w, b in zip(net.trainable_weights, weights)), f"{net.name} did not change"
+    reloaded = check_model_save(gan, _images(2, size=64))
+    assert reloaded.get_config()["face_box"] == list(box)
+    assert reloaded.discriminator_face_b is not None
+    assert CycleGAN(**TINY).discriminator_face_a is None
+    with pytest.raises(ValueError, match="face_box"):
+        CycleGAN(**TINY, face_box=(0.5, 0.2, 0.4, 0.8))
+    with pytest.raises(ValueError, match="face_weight"):
+        CycleGAN(**TINY, face_box=box, face_weight=-1.0)
