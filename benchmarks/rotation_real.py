@@ -263,7 +263,7 @@ def sheet(args):
                 continue
             how = {"fill": args.fill} if args.fill else {"model": model} if args.model else {}
             turned = [kp.rotate(picture, turn, relative=True, landmarks=points, size=args.size,
-                                **how).image for turn in args.turns]
+                                hair=args.hair, **how).image for turn in args.turns]
             rows.append([_around_face(image, points, args.tile) for image in
                          (picture, *turned)])
             found += 1
@@ -357,6 +357,8 @@ def main(argv=None):
     sub.add_argument("--tile", type=int, default=192)
     sub.add_argument("--seed", type=int, default=0)
     sub.add_argument("--title", default=None)
+    sub.add_argument("--hair", action="store_true",
+                     help="turn the hair beyond the head's outline with the head")
     sub.add_argument("--out", required=True, help="the PNG sheet")
     sub.set_defaults(func=sheet)
 
