@@ -1,6 +1,6 @@
 """A head mesh fitted to one picture, turned to another pose and rendered back with its texture.
 
-The mesh has three parts, all textured from the picture itself:
+The mesh has three parts (four with a hair sheet), all textured from the picture itself:
 - the face: the picture's 468 landmarks (x, y and z) taken as vertices, with the canonical
   mesh's triangles;
 - a shell closing the head behind the face: every face-oval vertex starts a path over a head
@@ -198,7 +198,7 @@ def _hair_sheet(vertices, triangles, pose, hair, cell):
     beyond = hair & ~head
     # Regions of hair beyond the outline that touch the head (within 2 px of it).
     near_head = cv2.dilate(head.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    count, labels = cv2.connectedComponents(beyond.astype(np.uint8), connectivity=8)
+    _, labels = cv2.connectedComponents(beyond.astype(np.uint8), connectivity=8)
     touching = np.unique(labels[beyond & near_head])
     beyond &= np.isin(labels, touching[touching > 0])
     columns, rows = -(-width // cell), -(-height // cell)
