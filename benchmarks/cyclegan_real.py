@@ -247,7 +247,8 @@ def package(args):
                     "b": "paintings: FFHQ-aligned face crops of old-master paintings"},
         "config": {name: model.get_config()[name] for name in (
             "filters", "num_blocks", "discriminator_filters", "cycle_weight",
-            "identity_mapping_ratio", "identity_weight", "augment", "upsampling")},
+            "identity_mapping_ratio", "identity_weight", "augment", "upsampling", "face_box",
+            "face_weight")},
         "training_data": [
             {"source": "../shared/data/real/photos_pixabay", "crops": len(photos),
              "terms": TERMS["photos_pixabay"]},

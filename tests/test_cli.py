@@ -156,6 +156,17 @@ def cyclegan_run(tmp_path_factory):
     return run
 
 
+def test_train_cyclegan_with_face_discriminators(tmp_path):
+    run = str(tmp_path / "run")
+    args = ["train", "cyclegan", "--data", "synth", "--num-examples", "2", "--batch-size", "2",
+            "--image-size", "48", "--epochs", "1", "--out", run, "--face-box", "0.25", "0.25",
+            "0.75", "0.75", "--face-weight", "2", *CYCLE_TINY]
+    assert cli.main(args) == 0
+    model = keras.saving.load_model(os.path.join(run, "model.keras"), safe_mode=True)
+    assert model.face_box == (0.25, 0.25, 0.75, 0.75) and model.face_weight == 2.0
+    assert model.discriminator_face_b is not None
+
+
 def test_train_cyclegan_writes_a_run(cyclegan_run):
     # 2 sample rows of input | translation | reconstruction, 32 px with 2 px padding, under
     # the title and the three column labels.

@@ -33,6 +33,12 @@ def add_train_arguments(parser):
     parser.add_argument("--pool-size", type=int, default=50,
                         help="generated images kept for the discriminators (default: "
                              "%(default)s)")
+    parser.add_argument("--face-box", type=float, nargs=4, default=None,
+                        metavar=("TOP", "LEFT", "BOTTOM", "RIGHT"),
+                        help="face discriminators judging this box of the images as well "
+                             "(fractions of the side; for aligned face crops 0.3 0.3 0.7 0.7)")
+    parser.add_argument("--face-weight", type=float, default=1.0,
+                        help="weight of the face discriminators' term (default: %(default)s)")
     add_identity_term_arguments(parser, "the CycleGAN study used 5")
 
 
@@ -60,6 +66,7 @@ def build(args, dataset):
         filters=args.filters, num_blocks=args.num_blocks,
         discriminator_filters=args.discriminator_filters,
         identity_weight=args.identity_weight, pool_size=args.pool_size, seed=args.seed,
+        face_box=args.face_box, face_weight=args.face_weight,
     )
     if args.identity_weight > 0:
         model.set_identity_embedder(facenet(args.facenet))
