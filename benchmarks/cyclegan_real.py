@@ -32,6 +32,8 @@ from keras_portrait.face.expression import GRAY_WEIGHTS
 from keras_portrait.imaging.alignment import template_box
 from keras_portrait.metrics.judge import painting_rate
 from run_info import CPUTime
+from run_info import LinearDecayFrom
+from run_info import init_networks
 from run_info import TERMS
 from run_info import cpu_hours
 
@@ -62,25 +64,6 @@ def _data(args, part):
     return photos, paintings
 
 
-class LinearDecayFrom(keras.callbacks.Callback):
-    """The paper's schedule by steps: 2e-4 until optimizer step `start`, then linear to 0 over
-    `steps` (0: constant). It sets the optimizers' learning-rate variables before each batch
-    from their own step count, so a resumed run follows it (a `LearningRateSchedule` would
-    change the optimizers' variables, and the backup of a constant-rate run would not load)."""
-
-    def __init__(self, start, steps, rate=2e-4):
-        super().__init__()
-        self.start, self.steps, self.rate = start, steps, rate
-
-    def on_train_batch_begin(self, batch, logs=None):
-        if not self.steps:
-            return
-        for optimizer in (self.model.g_optimizer, self.model.d_optimizer):
-            step = int(optimizer.iterations.numpy())
-            factor = min(max(1.0 - (step - self.start) / self.steps, 0.0), 1.0)
-            optimizer.learning_rate.assign(self.rate * factor)
-
-
 def train(args):
     photos, paintings = _data(args, "train")
     print(f"train split: {len(photos)} photo crops, {len(paintings)} painting crops", flush=True)
@@ -93,17 +76,9 @@ def train(args):
     gan = _model(args)
     gan.set_identity_embedder(embedder)
     if args.init and not os.path.exists(os.path.join(args.run, "backup")):
-        # The four networks of a trained model (e.g. at a smaller size: they are convolutional);
+        # The networks of a trained model (e.g. at a smaller size: they are convolutional);
         # not its image pools, whose buffers have the other size.
-        start_from = keras.saving.load_model(args.init, safe_mode=True)
-        for name in ("generator_a2b", "generator_b2a", "discriminator_a", "discriminator_b"):
-            getattr(gan, name).set_weights(getattr(start_from, name).get_weights())
-        for domain in ("a", "b"):  # new face discriminators start as the domain's own
-            face = getattr(gan, f"discriminator_face_{domain}")
-            if face is not None:
-                trained = getattr(start_from, f"discriminator_face_{domain}", None)
-                face.set_weights((trained or getattr(start_from, f"discriminator_{domain}"))
-                                 .get_weights())
+        init_networks(gan, args.init)
     _compile(gan, args)
     samples = next(iter(kp.data.unpaired(
         args.photos, args.paintings, image_size=args.size, batch_size=8, seed=99,

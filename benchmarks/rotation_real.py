@@ -45,9 +45,11 @@ from keras_portrait.imaging.alignment import template_box
 from keras_portrait.imaging.reading import read_rgb8
 from keras_portrait.models.rotation.rotation_pairs_evaluation import evaluate_rotation_pairs
 from run_info import CPUTime
+from run_info import LinearDecayFrom
 from run_info import TERMS
 from run_info import average_snapshots
 from run_info import cpu_hours
+from run_info import init_networks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SPLIT = os.path.join(HERE, "splits", "real_faces.json")
@@ -126,13 +128,16 @@ def train(args):
     gan = _model(args)
     if args.identity_weight > 0:
         gan.set_identity_embedder(_facenet())
+    if args.init and not os.path.exists(os.path.join(args.run, "backup")):
+        init_networks(gan, args.init)
     gan.compile(jit_compile=args.jit)
     gan.set_sample_batch(next(iter(samples)))
     epochs = -(-args.steps // args.steps_per_epoch)
     start = time.time()
     kp.train(gan, data, args.run, epochs, steps_per_epoch=args.steps_per_epoch,
              checkpoint_every=args.checkpoint_every, num_samples=8, verbose=2,
-             callbacks=[CPUTime(args.run, args.checkpoint_every)])
+             callbacks=[CPUTime(args.run, args.checkpoint_every),
+                        LinearDecayFrom(args.decay_from, args.decay_steps)])
     print(f"done in {time.time() - start:.0f} s (this process)", flush=True)
     return 0
 
@@ -318,6 +323,12 @@ def main(argv=None):
     train_parser.add_argument("--checkpoint-every", type=int, default=50)
     train_parser.add_argument("--batch", type=int, default=8)
     train_parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=False)
+    train_parser.add_argument("--init", default=None,
+                              help="start from the networks of this model file (e.g. the preset)")
+    train_parser.add_argument("--decay-from", type=int, default=0,
+                              help="optimizer step where the linear decay to 0 starts")
+    train_parser.add_argument("--decay-steps", type=int, default=0,
+                              help="steps of linear decay (0: the paper's constant rates)")
     train_parser.set_defaults(func=train)
     snapshot_parser.add_argument("--out", required=True, help="the model file to write")
     snapshot_parser.set_defaults(func=snapshot)

@@ -71,6 +71,44 @@ TERMS = {
 }
 
 
+class LinearDecayFrom(keras.callbacks.Callback):
+    """Each optimizer's paper rate (the family's `OPTIMIZERS`) until optimizer step `start`,
+    then linear to 0 over `steps` (0: constant). It sets the optimizers' learning-rate variables
+    before each batch from their own step count, so a resumed run follows it (a
+    `LearningRateSchedule` would change the optimizers' variables, and the backup of a
+    constant-rate run would not load)."""
+
+    def __init__(self, start, steps):
+        super().__init__()
+        self.start, self.steps = start, steps
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if not self.steps:
+            return
+        optimizers = (self.model.g_optimizer, self.model.d_optimizer)
+        for optimizer, paper in zip(optimizers, type(self.model).OPTIMIZERS):
+            step = int(optimizer.iterations.numpy())
+            factor = min(max(1.0 - (step - self.start) / self.steps, 0.0), 1.0)
+            optimizer.learning_rate.assign(paper["learning_rate"] * factor)
+
+
+def init_networks(gan, path):
+    """Sets the networks of `gan` (its `GENERATORS` and `DISCRIMINATORS`) to those of the model
+    file `path` of the same family (e.g. a preset, or a run at a smaller size); a network the
+    file lacks starts as the file's network of the same role with the same domain suffix
+    (`discriminator_face_b` as `discriminator_b`), else as it is."""
+    start_from = keras.saving.load_model(path, safe_mode=True)
+    for name in (*type(gan).GENERATORS, *type(gan).DISCRIMINATORS):
+        network = getattr(gan, name, None)
+        if network is None:
+            continue
+        trained = getattr(start_from, name, None)
+        if trained is None and name.startswith("discriminator_face_"):
+            trained = getattr(start_from, "discriminator_" + name[len("discriminator_face_"):])
+        if trained is not None:
+            network.set_weights(trained.get_weights())
+
+
 def cpu_hours(paths):
     """The CPU hours of a run's stages: the sum of their `cpu.json` files (`CPUTime`)."""
     seconds = 0.0
