@@ -245,7 +245,7 @@ def package(args):
     exports = [("tflite", model, calibration[0], "photo_to_painting"),
                ("tflite_b2a", model.generator_b2a, calibration[1], "painting_to_photo")]
     written = kp.presets.save(model, os.path.join(args.out, args.name), card, exports,
-                              image_size=args.size)
+                              image_size=args.size, range_percentile=args.range_percentile)
     print(json.dumps({k: v for k, v in written.items() if k != "figures"}, indent=1))
     return 0
 
@@ -312,6 +312,9 @@ def main(argv=None):
     package_parser.add_argument("--name", required=True,
                                 help="preset folder name, e.g. cyclegan-photo2painting-128")
     package_parser.add_argument("--out", default=os.path.join(HERE, "..", "saved_models"))
+    package_parser.add_argument("--range-percentile", type=float, default=99.95,
+                                help="int8 activation ranges without each tensor's rarest "
+                                     "values (min-max: 100)")
     package_parser.add_argument("--figures", nargs="+", default=[],
                                 help="evaluate --out files (test split) for the card")
     package_parser.add_argument("--cpu-json", required=True, nargs="+",

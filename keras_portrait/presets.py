@@ -102,7 +102,8 @@ def slim_copy(model):
     return fresh
 
 
-def save(model, folder, card, exports=(), image_size=None, num_threads=2, per_channel=True):
+def save(model, folder, card, exports=(), image_size=None, num_threads=2, per_channel=True,
+         range_percentile=None):
     """Writes a preset folder: `model.keras` (`slim_copy`), one int8 .tflite per entry of
     `exports` with its export card, and `card.json`.
 
@@ -121,6 +122,8 @@ def save(model, folder, card, exports=(), image_size=None, num_threads=2, per_ch
         num_threads: int. LiteRT threads for the cards' latency. Defaults to `2`.
         per_channel: bool. int8 weights with a scale per output channel, else one per weight
             tensor (`export_generator`). Defaults to `True`.
+        range_percentile: float or None. int8 activation ranges without each large tensor's
+            rarest values (`export_generator`); None: min and max. Defaults to `None`.
 
     Returns:
         The card written.
@@ -145,7 +148,8 @@ def save(model, folder, card, exports=(), image_size=None, num_threads=2, per_ch
                                        formats=("fp32", "int8"), representative_data=data,
                                        name=stem, num_threads=num_threads,
                                        card={"preset": os.path.basename(folder)},
-                                       per_channel=per_channel)
+                                       per_channel=per_channel,
+                                       range_percentile=range_percentile)
             path = written["int8"]["path"]
             for source in (path, path + ".json"):
                 if os.path.exists(source):
@@ -154,6 +158,7 @@ def save(model, folder, card, exports=(), image_size=None, num_threads=2, per_ch
             int8[key] = {
                 "file_size_bytes": written["int8"]["file_size_bytes"],
                 "weights": written["int8"]["quantization"]["weights"],
+                "activation_ranges": written["int8"]["quantization"]["activation_ranges"],
                 "size_vs_fp32": written["int8"]["file_size_bytes"]
                 / written["fp32"]["file_size_bytes"],
                 "parity_vs_keras": written["int8"].get("parity_vs_keras"),

@@ -58,12 +58,13 @@ class _Target:
     extra: dict
     image_size: int
     per_channel: bool = True
+    range_percentile: float = None
 
 
 def export_generator(model, out_dir, image_size=None, formats=FORMATS, input_type="uint8",
                      representative_data=None, parity_data=None, card=None, name="generator",
                      num_threads=2, parity_labels=None, domain_names=None, label_type=None,
-                     parts=None, per_channel=True):
+                     parts=None, per_channel=True, range_percentile=None):
     """Exports a trained generator for mobile: SavedModel and .tflite files, each with a card.
 
     The inputs come from the model's family spec (`keras_portrait.registry`), built at the
@@ -100,6 +101,9 @@ def export_generator(model, out_dir, image_size=None, formats=FORMATS, input_typ
         per_channel: bool. "int8" weights with a scale per output channel; `False`: one per
             weight tensor (a smaller file where the network has many narrow layers).
             Defaults to `True`.
+        range_percentile: float or None. "int8" activation ranges: None, min and max over
+            the calibration images; e.g. 99.95, each large tensor's range without its rarest
+            values (`quantization.measured_ranges`). Defaults to `None`.
 
     Returns:
         dict format → its card (with `path`); another part's as `<part>_<format>`.
@@ -114,7 +118,8 @@ def export_generator(model, out_dir, image_size=None, formats=FORMATS, input_typ
     examples, sources = _parity_examples(model, export, parity_data, representative_data,
                                          calibration, parity_labels)
     target = _Target(out_dir, name, input_type, num_threads,
-                     {"family": export.family, **(card or {})}, export.image_size, per_channel)
+                     {"family": export.family, **(card or {})}, export.image_size, per_channel,
+                     range_percentile)
     results = {}
     for part in selected:
         results.update(_export_part(part, target, formats, examples, sources,
@@ -246,7 +251,11 @@ def _write_tflite(fmt, part, target, saved_model_dir, files, measured, calibrati
         quantization.update(_calibration_entries(part, count_of(inputs)))
         if not target.per_channel:
             quantization["weights"] = "int8 per-tensor"
-    content = convert(saved_model_dir, fmt, inputs, per_channel=target.per_channel)
+        quantization["activation_ranges"] = (
+            "min-max" if target.range_percentile is None
+            else f"percentile {target.range_percentile:g}")
+    content = convert(saved_model_dir, fmt, inputs, per_channel=target.per_channel,
+                      range_percentile=target.range_percentile)
     stem = target.stem if part.name == GENERATOR else part.name
     path = os.path.join(target.out_dir, f"{stem}_{fmt}.tflite")
     with open(path, "wb") as f:

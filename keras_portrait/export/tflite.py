@@ -37,7 +37,7 @@ def check_formats(formats):
     return tuple(dict.fromkeys(formats))
 
 
-def convert(saved_model_dir, fmt, calibration=None, per_channel=True):
+def convert(saved_model_dir, fmt, calibration=None, per_channel=True, range_percentile=None):
     """The .tflite bytes of an export SavedModel in one format (builtins only).
 
     Args:
@@ -47,6 +47,8 @@ def convert(saved_model_dir, fmt, calibration=None, per_channel=True):
             (`boundary.to_file`), one row each; needed for "int8".
         per_channel: bool. "int8" weights with a scale per output channel, else one per
             tensor. Defaults to `True`.
+        range_percentile: float or None. "int8" activation ranges (`quantize_int8_inputs`).
+            Defaults to `None`: min and max.
 
     The converter's output goes through `delegable`, so that LiteRT's default delegate runs
     the reflection padding and the transposed convolutions.
@@ -55,7 +57,8 @@ def convert(saved_model_dir, fmt, calibration=None, per_channel=True):
         if calibration is None:
             raise ValueError('The "int8" format needs calibration examples.')
         return delegable(quantize_int8_inputs(saved_model_dir, calibration,
-                                              per_channel=per_channel))
+                                              per_channel=per_channel,
+                                              range_percentile=range_percentile))
     if fmt not in ("fp32", "fp16", "int8_dynamic"):
         raise ValueError(f"Unknown .tflite format {fmt!r}. Valid: fp32, fp16, int8_dynamic, int8")
     converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir))

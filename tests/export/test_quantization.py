@@ -90,3 +90,50 @@ def test_per_tensor_weights_make_a_smaller_file_with_its_card(tmp_path):
     assert channel["quantization"]["weights"] == "int8 per-channel"
     assert tensor["file_size_bytes"] < channel["file_size_bytes"]
     assert tensor["parity_vs_keras"]["mean_abs"] * 255 <= 3.0
+
+
+def test_percentile_ranges_leave_out_the_rarest_values(tmp_path):
+    from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415
+    from ai_edge_litert.tools import flatbuffer_utils  # noqa: PLC0415
+    import pytest  # noqa: PLC0415
+    import tensorflow as tf  # noqa: PLC0415
+
+    from keras_portrait.export.quantization import PERCENTILE_MIN_SIZE  # noqa: PLC0415
+    from keras_portrait.export.quantization import measured_ranges  # noqa: PLC0415
+
+    side = 64  # 4,096 values: a large tensor
+    assert side * side >= PERCENTILE_MIN_SIZE
+    model = keras.Sequential([keras.Input((side, side, 1)), keras.layers.Conv2D(1, 1)])
+    model.layers[0].set_weights([np.full((1, 1, 1, 1), 2.0, "float32"), np.zeros(1, "float32")])
+    rng = np.random.default_rng(0)
+    samples = [[rng.normal(0.0, 1.0, (1, side, side, 1)).astype("float32")] for _ in range(3)]
+    samples[1][0][0, 5, 5, 0] = 500.0  # one outlier
+    model.export(str(tmp_path / "saved"), verbose=False)
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "saved"))
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: iter(samples)
+    converter._experimental_calibrate_only = True  # pylint: disable=protected-access
+    calibrated = converter.convert()
+    output = Interpreter(model_content=calibrated).get_output_details()[0]["index"]
+
+    def output_range(content):
+        graph = flatbuffer_utils.read_model_from_bytearray(bytearray(content)).subgraphs[0]
+        return graph.tensors[output].quantization.min[0], graph.tensors[output].quantization.max[0]
+
+    assert output_range(measured_ranges(calibrated, samples))[1] == pytest.approx(1000.0)
+    low, high = output_range(measured_ranges(calibrated, samples, percentile=99.9))
+    expected = [2.0 * np.percentile(sample[0], (0.1, 99.9)) for sample in samples]
+    assert low == pytest.approx(min(e[0] for e in expected), rel=1e-4)
+    assert high == pytest.approx(max(e[1] for e in expected), rel=1e-4)
+    assert 5.0 < high < 8.0
+    with pytest.raises(ValueError, match="percentile"):
+        measured_ranges(calibrated, samples, percentile=30.0)
+
+
+def test_percentile_ranges_reach_the_card(tmp_path):
+    common = {"image_size": 16, "formats": ("int8",), "representative_data": [_images(8)],
+              "parity_data": _images(4, seed=1)}
+    card = export_generator(_residual_generator(), str(tmp_path), range_percentile=99.9,
+                            **common)["int8"]
+    assert card["quantization"]["activation_ranges"] == "percentile 99.9"
+    assert card["parity_vs_keras"]["mean_abs"] * 255 <= 3.0
