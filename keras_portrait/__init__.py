@@ -4,6 +4,12 @@ import os
 
 # TensorFlow logs CPU-feature and absl lines while it is imported: quiet by default.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow 2.21 turns its oneDNN kernels on by itself on some AVX-512 CPUs; on an AMD EPYC
+# (Zen 4) their convolution weight gradient corrupts the heap and aborts training (a small
+# classifier's first `fit`: "corrupted size vs. prev_size" in MklConvCustomBackpropFilterOp).
+# Off unless asked for (TF_ENABLE_ONEDNN_OPTS=1); it only takes effect when keras_portrait is
+# imported before TensorFlow.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from keras_portrait.version import __version__  # noqa: E402
 
