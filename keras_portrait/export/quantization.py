@@ -120,8 +120,8 @@ def measured_ranges(calibrated, samples, percentile=None):
     instead of its min and max, the lowest of its per-example `100 - percentile` percentiles
     and the highest of its `percentile` percentiles: the rarest values are clipped and the
     other values get finer int8 steps. A residual stream whose few extreme values widen its
-    range (a trained CycleGAN generator: 135 at the first upsampling, 4.4 standard deviation)
-    loses the most to min/max ranges (export/README.md).
+    range (a trained residual generator: 135 at the first upsampling, 4.4 standard
+    deviation) loses the most to min/max ranges (export/README.md).
     """
     if percentile is not None and not 50.0 < percentile <= 100.0:
         raise ValueError(f"`percentile` must be in (50, 100]. Received: {percentile}")
