@@ -63,6 +63,11 @@ HAIR_SHEET_EDGE = 0.05
 _FLIP_Y = np.array([1.0, -1.0, 1.0])
 
 
+def _in_picture(pose, vertices):
+    """Pixel positions of canonical `vertices` at the picture's own pose."""
+    return pose.translation + pose.scale * (vertices @ pose.rotation.T) * _FLIP_Y
+
+
 def _orient_outward(vertices, triangles, center):
     """Orders each triangle counter-clockwise seen from outside (normal away from `center`)."""
     a, b, c = (vertices[triangles[:, k]] for k in range(3))
@@ -154,8 +159,7 @@ class HeadMesh:
         follow = self.sheet_follow
         if len(follow):
             # The hair sheet's vertices go part of the way, from where they lie in the picture.
-            still = pose.translation + pose.scale * (self.vertices[-len(follow):]
-                                                     @ pose.rotation.T) * _FLIP_Y
+            still = _in_picture(pose, self.vertices[-len(follow):])
             head[-len(follow):] = follow[:, None] * head[-len(follow):] + (
                 1.0 - follow[:, None]) * still
         depth = pose.translation[2] + pose.scale * (pivot[2] - BACKGROUND_DEPTH)
@@ -193,8 +197,7 @@ def _hair_sheet(vertices, triangles, pose, hair, cell):
     third.
     """
     height, width = hair.shape
-    pixels = pose.translation + pose.scale * (vertices @ pose.rotation.T) * _FLIP_Y
-    head = rasterize(pixels, triangles, height, width, False).covered
+    head = rasterize(_in_picture(pose, vertices), triangles, height, width, False).covered
     beyond = hair & ~head
     # Regions of hair beyond the outline that touch the head (within 2 px of it).
     near_head = cv2.dilate(head.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)

@@ -287,27 +287,21 @@ class CycleGAN(IdentityTermMixin, SampleBatchMixin, BaseGAN):
         return images[:, start[0]:end[0], start[1]:end[1], :]
 
     def discriminator_loss(self, real_a, real_b, fake_a, fake_b):
-        """Both discriminators' losses, halved (the reference slows D relative to G)."""
-        loss_a = 0.5 * losses.lsgan_discriminator_loss(
-            self.discriminator_a(self.augmented(real_a), training=True),
-            self.discriminator_a(self.augmented(fake_a), training=True),
-        )
-        loss_b = 0.5 * losses.lsgan_discriminator_loss(
-            self.discriminator_b(self.augmented(real_b), training=True),
-            self.discriminator_b(self.augmented(fake_b), training=True),
-        )
+        """Both discriminators' losses, halved (the reference slows D relative to G); the face
+        discriminators' join their domain's (logged as d_loss_a, d_loss_b)."""
+        loss_a = self._halved_loss(self.discriminator_a, real_a, fake_a)
+        loss_b = self._halved_loss(self.discriminator_b, real_b, fake_b)
         if self.face_box is not None:
-            # The face discriminators' losses join their domain's (logged as d_loss_a, _b).
-            for name, real, fake in (("a", real_a, fake_a), ("b", real_b, fake_b)):
-                network = getattr(self, f"discriminator_face_{name}")
-                face_loss = 0.5 * losses.lsgan_discriminator_loss(
-                    network(self.augmented(self.face_crop(real)), training=True),
-                    network(self.augmented(self.face_crop(fake)), training=True))
-                if name == "a":
-                    loss_a = loss_a + face_loss
-                else:
-                    loss_b = loss_b + face_loss
+            loss_a += self._halved_loss(self.discriminator_face_a, self.face_crop(real_a),
+                                        self.face_crop(fake_a))
+            loss_b += self._halved_loss(self.discriminator_face_b, self.face_crop(real_b),
+                                        self.face_crop(fake_b))
         return loss_a + loss_b, {"d_loss_a": loss_a, "d_loss_b": loss_b}
+
+    def _halved_loss(self, network, real, fake):
+        return 0.5 * losses.lsgan_discriminator_loss(
+            network(self.augmented(real), training=True),
+            network(self.augmented(fake), training=True))
 
     def augmented(self, images):
         """`images` through the DiffAugment policy `augment` (fresh draws), or as they are."""
